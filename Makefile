@@ -1,0 +1,59 @@
+# onnxpipe: two commands do all the set-up on a fresh Debian machine:
+#   make demo    install what is missing, build, score the bundled example
+#   make test    install what is missing, run the whole suite
+SWIFT ?= swift
+PREFIX ?= /usr/local
+BIN := .build/release/onnxpipe
+PYTHON := .venv/bin/python
+
+.PHONY: all deps build demo test test-unit format format-check lint-man install uninstall fixtures bench bench-quick clean
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product onnxpipe
+
+demo: build
+	@sh examples/demo.sh $(BIN)
+
+test: deps format-check lint-man
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+format:
+	$(SWIFT) format format --in-place --recursive Package.swift Sources Tests
+
+format-check:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+
+lint-man:
+	@command -v groff >/dev/null 2>&1 || { echo "make: groff missing; run 'make deps'" >&2; exit 1; }
+	@out=$$(groff -mandoc -ww -z man/onnxpipe.1 2>&1); if [ -n "$$out" ]; then echo "$$out" >&2; exit 1; fi
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/onnxpipe
+	install -m 644 man/onnxpipe.1 $(DESTDIR)$(PREFIX)/share/man/man1/onnxpipe.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/onnxpipe $(DESTDIR)$(PREFIX)/share/man/man1/onnxpipe.1
+
+# Regenerates the committed test fixtures (needs PyPI: numpy, scikit-learn, skl2onnx, onnx, onnxruntime).
+$(PYTHON):
+	python3 -m venv .venv
+	$(PYTHON) -m pip install -q -r bench/requirements.txt
+
+fixtures: $(PYTHON)
+	$(PYTHON) Tests/Fixtures/generate.py
+
+bench: build $(PYTHON)
+	$(PYTHON) bench/run.py --binary $(BIN)
+
+bench-quick: build $(PYTHON)
+	$(PYTHON) bench/run.py --binary $(BIN) --quick
+
+clean:
+	rm -rf .build

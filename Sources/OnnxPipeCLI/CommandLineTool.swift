@@ -1,0 +1,48 @@
+import OnnxPipeCore
+import OnnxRuntime
+
+/// The program: parses arguments, runs the command, reports errors and
+/// returns the exit status for `main` to exit with.
+public enum CommandLineTool {
+  /// Runs onnxpipe with `arguments` (without the program name).
+  public static func main(_ arguments: [String]) -> Int32 {
+    Signals.blockTerminationSignals()
+    let parsed: ParsedArguments
+    do {
+      parsed = try parseArguments(arguments)
+    } catch {
+      return report(error)
+    }
+    if parsed.has("help") {
+      try? FileDescriptor.standardOutput.writeAll(Help.text(for: parsed.command))
+      return ExitStatus.success.rawValue
+    }
+    do throws(PipeError) {
+      switch parsed.command {
+      case .score:
+        if parsed.has("version") {
+          try FileDescriptor.standardOutput.writeAll(
+            "onnxpipe \(Help.version) (ONNX Runtime \(onnxRuntimeVersion))\n")
+          return ExitStatus.success.rawValue
+        }
+        return try ScoreCommand.run(try ScoreOptions(parsed)).rawValue
+      case .inspect:
+        try FileDescriptor.standardOutput.writeAll(try InspectCommand.run(parsed))
+      case .bench:
+        try FileDescriptor.standardOutput.writeAll(try BenchCommand.run(parsed))
+      }
+      return ExitStatus.success.rawValue
+    } catch {
+      if error.kind == .brokenPipe { Signals.dieOfBrokenPipe() }
+      return report(error)
+    }
+  }
+
+  /// Prints `onnxpipe: MESSAGE` (plus a usage hint) and returns the exit status.
+  static func report(_ error: PipeError) -> Int32 {
+    var text = "onnxpipe: \(error.message)\n"
+    if error.kind == .usage { text += "See 'onnxpipe --help'.\n" }
+    try? FileDescriptor.standardError.writeAll(text)
+    return ExitStatus(for: error.kind).rawValue
+  }
+}

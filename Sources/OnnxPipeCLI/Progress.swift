@@ -1,0 +1,64 @@
+import OnnxPipeCore
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The live status line (`--progress`) and the final summary (`--stats`).
+final class ProgressReporter: Sendable {
+  private let stats: PipelineStats
+  private let started: UInt64
+  private let running = Atomic<Bool>(true)
+  private let finished = Mutex<Bool>(false)
+
+  init(stats: PipelineStats, started: UInt64) {
+    self.stats = stats
+    self.started = started
+  }
+
+  /// Redraws the status line on stderr every 250 ms until `stop()`.
+  func startLiveLine() {
+    OwnedThread { [self] in
+      while running.load(ordering: .relaxed) {
+        usleep(250_000)
+        finished.withLock { done in
+          guard !done else { return }
+          try? FileDescriptor.standardError.writeAll("\r\u{1B}[K" + statusLine())
+        }
+      }
+    }.detach()
+  }
+
+  /// Stops the live line and erases it.
+  func stop(erase: Bool) {
+    running.store(false, ordering: .relaxed)
+    finished.withLock { done in
+      done = true
+      if erase { try? FileDescriptor.standardError.writeAll("\r\u{1B}[K") }
+    }
+  }
+
+  /// `12.3 k rows  5 frames  40.1 k rows/s  1.2 MB/s in  0.3 s`
+  func statusLine() -> String {
+    let seconds = max(Double(monotonicNanoseconds() - started) / 1e9, 1e-9)
+    let rows = stats.rows.load(ordering: .relaxed)
+    let frames = stats.batches.load(ordering: .relaxed)
+    let bytesIn = stats.bytesIn.load(ordering: .relaxed)
+    return "\(Format.si(Double(rows)))rows  \(frames) frames  \(Format.si(Double(rows) / seconds))rows/s  "
+      + "\(Format.fixed(Double(bytesIn) / seconds / 1e6, 1)) MB/s in  \(Format.fixed(seconds, 1)) s"
+  }
+
+  /// One machine-readable summary line for `--stats`.
+  func summaryLine() -> String {
+    let nanoseconds = monotonicNanoseconds() - started
+    let seconds = max(Double(nanoseconds) / 1e9, 1e-9)
+    let rows = stats.rows.load(ordering: .relaxed)
+    let (p50, p99) = stats.latency.withLock { ($0.quantile(0.5) ?? 0, $0.quantile(0.99) ?? 0) }
+    return "onnxpipe: stats: rows=\(rows) frames=\(stats.batches.load(ordering: .relaxed))"
+      + " bytes_in=\(stats.bytesIn.load(ordering: .relaxed)) bytes_out=\(stats.bytesOut.load(ordering: .relaxed))"
+      + " seconds=\(Format.fixed(seconds, 3)) rows_per_s=\(Format.fixed(Double(rows) / seconds, 0))"
+      + " mb_in_per_s=\(Format.fixed(Double(stats.bytesIn.load(ordering: .relaxed)) / seconds / 1e6, 1))"
+      + " batch_latency_p50_ms=\(Format.milliseconds(p50)) batch_latency_p99_ms=\(Format.milliseconds(p99))\n"
+  }
+}

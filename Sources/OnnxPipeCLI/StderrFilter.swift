@@ -1,0 +1,64 @@
+import OnnxPipeCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Keeps ONNX Runtime's start-up noise off our stderr.
+///
+/// Debian's libonnxruntime 1.21 prints several hundred lines of
+/// `Schema error: Trying to register schema with name ... already registered`
+/// when the first session is created (ONNX's operator schemas are registered
+/// twice, once by libonnx and once by ONNX Runtime). A filter in a log
+/// pipeline must not spam stderr, so while `body` runs, fd 2 points at a
+/// temporary file; afterwards every line that is not that known noise is
+/// passed through to the real stderr.
+enum StderrFilter {
+  /// The prefix of the known noise lines.
+  static let noisePrefix = "Schema error: Trying to register schema with name "
+
+  static func run<R>(_ body: () throws -> R) rethrows -> R {
+    guard let capture = tmpfile() else { return try body() }
+    defer { fclose(capture) }
+    let saved = dup(2)
+    guard saved >= 0, dup2(fileno(capture), 2) >= 0 else { return try body() }
+    defer {
+      dup2(saved, 2)
+      close(saved)
+      passThrough(capture)
+    }
+    return try body()
+  }
+
+  /// The lines of `text` that are not noise, noise's trailing blank lines included.
+  static func filter(_ text: String) -> String {
+    var kept: [Substring] = []
+    var afterNoise = false
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.hasPrefix(noisePrefix) {
+        afterNoise = true
+      } else if line.isEmpty && afterNoise {
+        continue
+      } else {
+        afterNoise = false
+        kept.append(line)
+      }
+    }
+    while kept.last?.isEmpty == true { kept.removeLast() }
+    return kept.isEmpty ? "" : kept.joined(separator: "\n") + "\n"
+  }
+
+  private static func passThrough(_ capture: UnsafeMutablePointer<FILE>) {
+    rewind(capture)
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = fread(&chunk, 1, chunk.count, capture)
+      if count == 0 { break }
+      bytes.append(contentsOf: chunk[0..<count])
+    }
+    let kept = filter(String(decoding: bytes, as: UTF8.self))
+    guard !kept.isEmpty else { return }
+    try? FileDescriptor.standardError.writeAll(kept)
+  }
+}

@@ -1,0 +1,129 @@
+/// The layout of one model input or output in a raw payload.
+public struct RawSlot: Sendable, Equatable {
+  /// Index into the model's inputs or outputs.
+  public let index: Int
+  public let name: String
+  public let element: ElementType
+  /// The dimensions after the batch dimension, with symbolic ones pinned.
+  public let rowShape: [Int]
+  /// Elements in one row: the product of `rowShape`.
+  public var rowElements: Int { rowShape.reduce(1, *) }
+  /// Bytes in one row, or nil for strings.
+  public var rowBytes: Int? { element.byteWidth.map { $0 * rowElements } }
+}
+
+/// The raw payload layout for one model: which inputs go where, which outputs
+/// are written, and how many bytes a row takes.
+///
+/// Numeric payload (no string tensors), N rows:
+/// ```
+///   +----------------------+----------------------+-----+
+///   | input 0: N x row0    | input 1: N x row1    | ... |   little-endian, row-major
+///   +----------------------+----------------------+-----+
+/// ```
+/// With any string tensor the payload starts with the row count, and each
+/// string element is its byte length then its UTF-8 bytes:
+/// ```
+///   +-----------+-------------------+--------------------------------------+
+///   | N: u32 LE | numeric block ... | string block: (len: u32 LE, bytes)*  |
+///   +-----------+-------------------+--------------------------------------+
+/// ```
+public struct RawFormat: Sendable {
+  public let inputs: [RawSlot]
+  public let outputs: [RawSlot]
+  /// Whether input payloads carry a row count and length-prefixed strings.
+  public let inputHasStrings: Bool
+  /// Whether output payloads carry a row count and length-prefixed strings.
+  public let outputHasStrings: Bool
+
+  /// Bytes per row over all inputs, when no input is a string.
+  public var inputRowBytes: Int? {
+    inputHasStrings ? nil : inputs.reduce(0) { $0 + $1.rowBytes! }
+  }
+
+  /// Builds the layout for `signature`.
+  /// - Parameters:
+  ///   - outputNames: the outputs to write, in order; nil means every tensor output.
+  ///   - pinnedDimensions: values for symbolic dimensions after the batch dimension (`--dim`).
+  public init(
+    signature: ModelSignature, outputNames: [String]? = nil, pinnedDimensions: [String: Int] = [:]
+  ) throws(PipeError) {
+    var inputs: [RawSlot] = []
+    for (index, spec) in signature.inputs.enumerated() {
+      inputs.append(try Self.slot(index: index, spec: spec, role: "input", pinned: pinnedDimensions))
+    }
+    var outputs: [RawSlot] = []
+    if let outputNames {
+      for name in outputNames {
+        guard let index = signature.outputs.firstIndex(where: { $0.name == name }) else {
+          let known = signature.outputs.map(\.name).joined(separator: ", ")
+          throw PipeError(.usage, "--outputs: the model has no output '\(name)' (it has: \(known))")
+        }
+        outputs.append(try Self.slot(index: index, spec: signature.outputs[index], role: "output", pinned: nil))
+      }
+    } else {
+      for (index, spec) in signature.outputs.enumerated() {
+        guard case .tensor = spec.kind else { continue }
+        outputs.append(try Self.slot(index: index, spec: spec, role: "output", pinned: nil))
+      }
+      if outputs.isEmpty {
+        throw PipeError(.model, "the model has no tensor outputs to write as raw frames")
+      }
+    }
+    if inputs.isEmpty { throw PipeError(.model, "the model has no inputs") }
+    self.inputs = inputs
+    self.outputs = outputs
+    inputHasStrings = inputs.contains { $0.element == .string }
+    outputHasStrings = outputs.contains { $0.element == .string }
+    if let rowBytes = inputRowBytes, rowBytes == 0 {
+      throw PipeError(.model, "a row of the model's inputs has no elements; raw frames cannot count rows")
+    }
+  }
+
+  /// One slot; `pinned` nil means output (free dimensions are allowed, bytes pass through).
+  private static func slot(
+    index: Int, spec: TensorSpec, role: String, pinned: [String: Int]?
+  ) throws(PipeError) -> RawSlot {
+    guard case .tensor(let element, let shape) = spec.kind else {
+      throw PipeError(
+        .usage, "\(role) '\(spec.name)' is \(spec.typeDescription), not a tensor; raw frames carry tensors only")
+    }
+    guard let pinned else {
+      let row = shape.dropFirst().map { dim -> Int in if case .fixed(let size) = dim { size } else { 0 } }
+      return RawSlot(index: index, name: spec.name, element: element, rowShape: Array(row))
+    }
+    guard !shape.isEmpty else {
+      throw PipeError(.model, "input '\(spec.name)' is a scalar; raw frames need a leading batch dimension")
+    }
+    var row: [Int] = []
+    for (position, dim) in shape.enumerated().dropFirst() {
+      switch dim {
+      case .fixed(let size): row.append(size)
+      case .symbolic(let name):
+        guard !name.isEmpty, let size = pinned[name] else {
+          let label = name.isEmpty ? "an unnamed free dimension" : "the free dimension '\(name)'"
+          let hint = name.isEmpty ? "re-export the model with fixed sizes" : "pin it with --dim \(name)=SIZE"
+          throw PipeError(
+            .model, "input '\(spec.name)' has \(label) at position \(position); \(hint)")
+        }
+        row.append(size)
+      }
+    }
+    return RawSlot(index: index, name: spec.name, element: element, rowShape: row)
+  }
+
+  /// `x float32[N,32]: 128 bytes` for each input, and the per-row total.
+  public func describeInputRow() -> [String] {
+    var lines = inputs.map { slot in
+      let shape = (["N"] + slot.rowShape.map(String.init)).joined(separator: ",")
+      let bytes = slot.rowBytes.map { "\($0) bytes" } ?? "\(slot.rowElements) x (u32 length + UTF-8)"
+      return "\(slot.name) \(slot.element.rawValue)[\(shape)]: \(bytes) per row"
+    }
+    if let total = inputRowBytes {
+      lines.append("one row: \(total) bytes; a frame of N rows: u32 length \(total)*N, then the blocks")
+    } else {
+      lines.append("one frame: u32 length, u32 row count N, then each input's block in order")
+    }
+    return lines
+  }
+}

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A file descriptor we read from or write to, with the retry rules of
+/// `read(2)` and `write(2)` in one place. Does not own (close) the descriptor.
+public struct FileDescriptor: Sendable, Equatable {
+  public let rawValue: Int32
+
+  public init(rawValue: Int32) { self.rawValue = rawValue }
+
+  public static let standardInput = FileDescriptor(rawValue: 0)
+  public static let standardOutput = FileDescriptor(rawValue: 1)
+  public static let standardError = FileDescriptor(rawValue: 2)
+
+  /// `read(2)` into `buffer`, retried on EINTR. Returns 0 at end of input.
+  public func read(into buffer: UnsafeMutableRawBufferPointer) throws(PipeError) -> Int {
+    while true {
+      let count = Glibc.read(rawValue, buffer.baseAddress, buffer.count)
+      if count >= 0 { return count }
+      if errno == EINTR { continue }
+      throw PipeError(.io, "cannot read input: \(String(cString: strerror(errno)))")
+    }
+  }
+
+  /// `write(2)` of all of `bytes`, retried on EINTR and short writes.
+  /// EPIPE becomes `.brokenPipe` so the caller can stop quietly.
+  public func writeAll(_ bytes: UnsafeRawBufferPointer) throws(PipeError) {
+    var offset = 0
+    while offset < bytes.count {
+      let count = Glibc.write(rawValue, bytes.baseAddress! + offset, bytes.count - offset)
+      if count >= 0 {
+        offset += count
+        continue
+      }
+      switch errno {
+      case EINTR: continue
+      case EPIPE: throw PipeError(.brokenPipe, "output closed (broken pipe)")
+      default: throw PipeError(.io, "cannot write output: \(String(cString: strerror(errno)))")
+      }
+    }
+  }
+
+  /// Writes all of `text` as UTF-8.
+  public func writeAll(_ text: String) throws(PipeError) {
+    var bytes = Array(text.utf8)
+    var failure: PipeError?
+    bytes.withUnsafeMutableBytes { raw in
+      do throws(PipeError) { try writeAll(UnsafeRawBufferPointer(raw)) } catch { failure = error }
+    }
+    if let failure { throw failure }
+  }
+
+  /// Whether the descriptor is a terminal (`isatty(3)`).
+  public var isTerminal: Bool { isatty(rawValue) == 1 }
+}
+
+/// Writes to a file descriptor: the pipeline's normal sink.
+public struct FileDescriptorSink: OutputSink {
+  public let descriptor: FileDescriptor
+
+  public init(_ descriptor: FileDescriptor) { self.descriptor = descriptor }
+
+  public mutating func write(_ bytes: UnsafeRawBufferPointer) throws(PipeError) {
+    try descriptor.writeAll(bytes)
+  }
+}

@@ -1,0 +1,248 @@
+/// How the pipeline runs: the number of workers and the window size.
+public struct PipelineConfiguration: Sendable, Equatable {
+  /// Worker threads scoring batches in parallel.
+  public var workers: Int
+  /// Batches read but not yet written, at most. Bounds memory.
+  public var window: Int
+  /// Output bytes gathered before a write(2) while more results are ready.
+  public var writeBufferBytes: Int
+
+  public init(workers: Int, window: Int, writeBufferBytes: Int = 1 << 18) {
+    precondition(workers >= 1, "workers must be at least 1, got \(workers)")
+    precondition(window >= 1, "window must be at least 1, got \(window)")
+    self.workers = workers
+    self.window = window
+    self.writeBufferBytes = writeBufferBytes
+  }
+}
+
+/// How a pipeline run ended.
+public enum PipelineOutcome: Sendable, Equatable {
+  /// Every batch was written.
+  case finished
+  /// Stopped at the first error in stream order; every batch before it was written.
+  case failed(PipeError)
+  /// A signal ended the input; every batch read before it was written.
+  case interrupted(signal: Int32)
+}
+
+/// Reader -> bounded window -> W workers -> reorder -> writer.
+///
+/// The reader runs on a thread of its own (it may block in `read(2)` for as
+/// long as the input is idle), the workers on W threads, and the writer on
+/// the thread that calls `run()`. Output order is input order whatever order
+/// the workers finish in.
+public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked Sendable {
+  // @unchecked Sendable: all shared mutable state is `window`, guarded by `lock`;
+  // `source` is used only by the reader thread and `sink` only by the writer.
+  private typealias Window = OrderedWindow<Job, Result<ScoredBatch, PipeError>>
+  private struct Job {
+    var batch: Batch
+    var admittedAt: UInt64
+  }
+
+  private static var roomCondition: Int { 0 }
+  private static var workCondition: Int { 1 }
+  private static var outputCondition: Int { 2 }
+
+  private let lock = ConditionLock(conditions: 3)
+  private var window: Window
+  private var admittedAt: [Int: UInt64] = [:]
+  private var source: Source
+  private var sink: Sink
+  private let processor: any BatchProcessor
+  private let configuration: PipelineConfiguration
+  /// Live counters; read them from another thread for progress.
+  public let stats: PipelineStats
+
+  public init(
+    source: Source, processor: any BatchProcessor, sink: Sink,
+    configuration: PipelineConfiguration, stats: PipelineStats = PipelineStats()
+  ) {
+    self.source = source
+    self.processor = processor
+    self.sink = sink
+    self.configuration = configuration
+    self.stats = stats
+    self.window = Window(capacity: configuration.window)
+  }
+
+  /// Ends the input as if it had stopped here: batches already admitted are
+  /// scored and written, the reader's next batch is dropped. Safe from any thread.
+  public func interrupt(signal: Int32) {
+    lock.withLock {
+      window.finish(.interrupted(signal: signal))
+      wakeEveryone()
+    }
+  }
+
+  /// Runs to the end of the stream, the first error, or an interrupt.
+  /// Blocks the calling thread, which becomes the writer.
+  public func run() -> PipelineOutcome {
+    let reader = OwnedThread { [self] in readLoop() }
+    let workers = (0..<configuration.workers).map { _ in OwnedThread { [self] in workLoop() } }
+    let outcome = writeLoop()
+    lock.withLock {
+      window.stop()
+      wakeEveryone()
+    }
+    workers.forEach { $0.join() }
+    if case .interrupted = outcome {
+      // The reader may sit in read(2) on an idle input for ever; don't wait for it.
+      reader.detach()
+    } else if case .failed = outcome {
+      reader.detach()
+    } else {
+      reader.join()
+    }
+    return outcome
+  }
+
+  private func wakeEveryone() {
+    lock.broadcast(Self.roomCondition)
+    lock.broadcast(Self.workCondition)
+    lock.broadcast(Self.outputCondition)
+  }
+
+  // MARK: reader
+
+  private func readLoop() {
+    while true {
+      let open = lock.withLock {
+        while !window.hasRoom && !window.isClosed { lock.wait(Self.roomCondition) }
+        return !window.isClosed
+      }
+      guard open else { return }
+      let batch: Batch?
+      do { batch = try source.next() } catch {
+        lock.withLock {
+          window.finish(.inputError(error))
+          wakeEveryone()
+        }
+        return
+      }
+      guard let batch else {
+        lock.withLock {
+          window.finish(.endOfInput)
+          wakeEveryone()
+        }
+        return
+      }
+      let count = batch.payload.count
+      let accepted = lock.withLock {
+        guard window.admit(Job(batch: batch, admittedAt: monotonicNanoseconds())) != nil else { return false }
+        lock.signal(Self.workCondition)
+        return true
+      }
+      guard accepted else { return }
+      stats.bytesIn.add(count, ordering: .relaxed)
+    }
+  }
+
+  // MARK: workers
+
+  private func workLoop() {
+    while true {
+      let action = lock.withLock {
+        while true {
+          let action = window.nextJob()
+          if case .wait = action { lock.wait(Self.workCondition) } else { return action }
+        }
+      }
+      guard case .run(let sequence, let job) = action else { return }
+      var result: Result<ScoredBatch, PipeError>
+      do { result = .success(try processor.process(job.batch)) } catch { result = .failure(error) }
+      lock.withLock {
+        admittedAt[sequence] = job.admittedAt
+        if window.complete(sequence: sequence, result: result) { lock.signal(Self.outputCondition) }
+      }
+    }
+  }
+
+  // MARK: writer
+
+  private func writeLoop() -> PipelineOutcome {
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(configuration.writeBufferBytes)
+    var pendingLatencies: [UInt64] = []
+    do throws(PipeError) {
+      while true {
+        var (action, started) = lock.withLock { (window.nextOutput(), takeAdmissionTime()) }
+        if case .wait = action {
+          // Nothing ready: hand what we have downstream before sleeping, so a
+          // slow live stream is never held back by our buffer.
+          try flush(&buffer, &pendingLatencies)
+          (action, started) = lock.withLock {
+            while true {
+              let action = window.nextOutput()
+              if case .wait = action { lock.wait(Self.outputCondition) } else {
+                return (action, takeAdmissionTime())
+              }
+            }
+          }
+        }
+        switch action {
+        case .wait: continue
+        case .write(_, .failure(let error)):
+          try flush(&buffer, &pendingLatencies)
+          return .failed(error)
+        case .write(_, .success(let scored)):
+          lock.signal(Self.roomCondition)
+          if let started { pendingLatencies.append(started) }
+          stats.rows.add(scored.rows, ordering: .relaxed)
+          stats.batches.add(1, ordering: .relaxed)
+          if buffer.count + scored.bytes.count > configuration.writeBufferBytes {
+            try flush(&buffer, &pendingLatencies)
+          }
+          if scored.bytes.count >= configuration.writeBufferBytes {
+            try writeToSink(scored.bytes)
+            stats.bytesOut.add(scored.bytes.count, ordering: .relaxed)
+            recordLatencies(&pendingLatencies)
+          } else {
+            buffer.append(contentsOf: scored.bytes)
+          }
+        case .finish(let end):
+          try flush(&buffer, &pendingLatencies)
+          switch end {
+          case .endOfInput: return .finished
+          case .inputError(let error): return .failed(error)
+          case .interrupted(let signal): return .interrupted(signal: signal)
+          }
+        }
+      }
+    } catch {
+      return .failed(error)
+    }
+  }
+
+  /// The admission time of the batch the writer just took (lock held).
+  private func takeAdmissionTime() -> UInt64? {
+    admittedAt.removeValue(forKey: window.emitted - 1)
+  }
+
+  private func flush(_ buffer: inout [UInt8], _ latencies: inout [UInt64]) throws(PipeError) {
+    if !buffer.isEmpty {
+      try writeToSink(buffer)
+      stats.bytesOut.add(buffer.count, ordering: .relaxed)
+      buffer.removeAll(keepingCapacity: true)
+    }
+    recordLatencies(&latencies)
+  }
+
+  private func writeToSink(_ bytes: [UInt8]) throws(PipeError) {
+    var failure: PipeError?
+    bytes.withUnsafeBytes { raw in
+      do throws(PipeError) { try sink.write(raw) } catch { failure = error }
+    }
+    if let failure { throw failure }
+  }
+
+  private func recordLatencies(_ latencies: inout [UInt64]) {
+    guard !latencies.isEmpty else { return }
+    let now = monotonicNanoseconds()
+    stats.latency.withLock { histogram in
+      for started in latencies { histogram.record(nanoseconds: now &- started) }
+    }
+    latencies.removeAll(keepingCapacity: true)
+  }
+}

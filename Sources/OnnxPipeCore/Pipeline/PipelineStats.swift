@@ -1,0 +1,75 @@
+import Synchronization
+
+/// Counters the pipeline updates as it runs; safe to read from another thread
+/// (the progress line) at any time.
+public final class PipelineStats: Sendable {
+  /// Rows written.
+  public let rows = Atomic<Int>(0)
+  /// Batches (frames) written.
+  public let batches = Atomic<Int>(0)
+  /// Input bytes admitted.
+  public let bytesIn = Atomic<Int>(0)
+  /// Output bytes written.
+  public let bytesOut = Atomic<Int>(0)
+  /// Latency from a batch's admission to its bytes being handed to the sink.
+  public let latency = Mutex(LatencyHistogram())
+
+  public init() {}
+}
+
+/// A fixed-size log-scale histogram of durations: bounded memory for any
+/// number of samples, quantiles within 1/16 of an octave (about 4.4 %).
+public struct LatencyHistogram: Sendable, Equatable {
+  private static let bucketsPerOctave = 16
+  private static let octaves = 48  // 1 ns .. 2^48 ns (~3 days)
+  private var counts = [UInt64](repeating: 0, count: bucketsPerOctave * octaves)
+  /// Samples recorded.
+  public private(set) var count: UInt64 = 0
+
+  public init() {}
+
+  /// Records one duration in nanoseconds.
+  public mutating func record(nanoseconds: UInt64) {
+    counts[Self.bucket(for: nanoseconds)] += 1
+    count += 1
+  }
+
+  /// The duration (ns) below which `fraction` of samples fall, or nil with no samples.
+  /// Reports each bucket's upper bound, so it never under-states.
+  public func quantile(_ fraction: Double) -> UInt64? {
+    precondition(fraction >= 0 && fraction <= 1, "quantile \(fraction) outside 0...1")
+    guard count > 0 else { return nil }
+    let target = max(1, UInt64((Double(count) * fraction).rounded(.up)))
+    var seen: UInt64 = 0
+    for (index, bucketCount) in counts.enumerated() {
+      seen += bucketCount
+      if seen >= target { return Self.upperBound(of: index) }
+    }
+    return Self.upperBound(of: counts.count - 1)
+  }
+
+  static func bucket(for nanoseconds: UInt64) -> Int {
+    let value = Double(max(nanoseconds, 1))
+    let index = Int(log2(value) * Double(bucketsPerOctave))
+    return min(max(index, 0), bucketsPerOctave * octaves - 1)
+  }
+
+  static func upperBound(of bucket: Int) -> UInt64 {
+    UInt64(exp2(Double(bucket + 1) / Double(bucketsPerOctave)).rounded(.up))
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Nanoseconds on the monotonic clock (`clock_gettime(CLOCK_MONOTONIC)`).
+public func monotonicNanoseconds() -> UInt64 {
+  var now = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &now)
+  return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}

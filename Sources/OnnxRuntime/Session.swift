@@ -1,0 +1,99 @@
+import COnnxRuntime
+
+/// Owns one `OrtSession`: a loaded model ready to run.
+///
+/// Several threads may call `run` on one session at once; ONNX Runtime
+/// documents `Run` as thread-safe, which is how onnxpipe shares one model
+/// between its workers instead of loading a copy per worker.
+public final class Session: @unchecked Sendable {
+  // @unchecked Sendable: after init every stored property is immutable, and the
+  // only call made on `handle` afterwards is Run, which ONNX Runtime makes thread-safe.
+  private let handle: OpaquePointer
+  private let environment: Environment
+  private let inputNames: [UnsafeMutablePointer<CChar>]
+  private let outputNames: [UnsafeMutablePointer<CChar>]
+
+  /// The model's inputs, in model order.
+  public let inputs: [ValueInfo]
+  /// The model's outputs, in model order.
+  public let outputs: [ValueInfo]
+  /// The model's metadata (producer, graph name, ...).
+  public let metadata: ModelMetadata
+
+  /// Loads the model at `path`.
+  public init(
+    modelPath path: String, options: SessionOptions = SessionOptions(),
+    environment: Environment = .shared
+  ) throws(ORTError) {
+    let optionsHandle = try SessionOptionsHandle(options)
+    var session: OpaquePointer?
+    try environment.withUnsafeHandle { (env) throws(ORTError) in
+      try check(ort.CreateSession!(env, path, optionsHandle.handle, &session))
+    }
+    self.handle = session!
+    self.environment = environment
+    do {
+      var inputCount = 0
+      var outputCount = 0
+      try check(ort.SessionGetInputCount!(handle, &inputCount))
+      try check(ort.SessionGetOutputCount!(handle, &outputCount))
+      var inputNames: [UnsafeMutablePointer<CChar>] = []
+      var inputs: [ValueInfo] = []
+      for index in 0..<inputCount {
+        var name: UnsafeMutablePointer<CChar>?
+        try check(ort.SessionGetInputName!(handle, index, defaultAllocator, &name))
+        let swiftName = takeAllocatedString(name)
+        inputNames.append(strdup(swiftName))
+        var typeInfo: OpaquePointer?
+        try check(ort.SessionGetInputTypeInfo!(handle, index, &typeInfo))
+        defer { ort.ReleaseTypeInfo!(typeInfo) }
+        inputs.append(ValueInfo(name: swiftName, type: try describe(typeInfo: typeInfo!)))
+      }
+      var outputNames: [UnsafeMutablePointer<CChar>] = []
+      var outputs: [ValueInfo] = []
+      for index in 0..<outputCount {
+        var name: UnsafeMutablePointer<CChar>?
+        try check(ort.SessionGetOutputName!(handle, index, defaultAllocator, &name))
+        let swiftName = takeAllocatedString(name)
+        outputNames.append(strdup(swiftName))
+        var typeInfo: OpaquePointer?
+        try check(ort.SessionGetOutputTypeInfo!(handle, index, &typeInfo))
+        defer { ort.ReleaseTypeInfo!(typeInfo) }
+        outputs.append(ValueInfo(name: swiftName, type: try describe(typeInfo: typeInfo!)))
+      }
+      self.inputNames = inputNames
+      self.outputNames = outputNames
+      self.inputs = inputs
+      self.outputs = outputs
+      self.metadata = try ModelMetadata(session: handle)
+    } catch {
+      ort.ReleaseSession!(session)
+      throw error
+    }
+  }
+
+  deinit {
+    ort.ReleaseSession!(handle)
+    inputNames.forEach { free($0) }
+    outputNames.forEach { free($0) }
+  }
+
+  /// Runs the model on `inputs` (one per model input, in model order) and
+  /// returns the outputs at `outputIndices`, in that order.
+  public func run(_ inputs: [Value], outputIndices: [Int]) throws(ORTError) -> [Value] {
+    precondition(
+      inputs.count == inputNames.count,
+      "model takes \(inputNames.count) inputs, got \(inputs.count)")
+    let inputHandles: [OpaquePointer?] = inputs.map { $0.handle }
+    let inputNamePointers = inputNames.map { UnsafePointer($0) as UnsafePointer<CChar>? }
+    let outputNamePointers = outputIndices.map { UnsafePointer(outputNames[$0]) as UnsafePointer<CChar>? }
+    var results = [OpaquePointer?](repeating: nil, count: outputIndices.count)
+    let status = ort.Run!(
+      handle, nil, inputNamePointers, inputHandles, inputHandles.count,
+      outputNamePointers, outputNamePointers.count, &results)
+    // Values stay alive until Run returns: `inputs` is still referenced here.
+    withExtendedLifetime(inputs) {}
+    try check(status)
+    return results.map { Value(taking: $0!) }
+  }
+}

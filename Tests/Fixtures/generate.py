@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Writes onnxpipe's test fixtures: small ONNX models and raw-frame streams
+with the outputs Python's onnxruntime computes for them.
+
+Run by `make fixtures` (needs numpy, scikit-learn, skl2onnx, onnx, onnxruntime
+in .venv). The outputs are committed, so `make test` needs no Python.
+
+Raw frame stream: each frame is a u32 little-endian payload length, then the
+payload. A numeric payload is, for each model input in order, N rows of that
+input's elements, little-endian; a payload with any string tensor starts with
+a u32 row count and writes each string as u32 length + UTF-8 bytes.
+"""
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper
+from skl2onnx import to_onnx
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS = os.path.join(HERE, "models")
+STREAMS = os.path.join(HERE, "streams")
+EXAMPLES = os.path.join(HERE, "..", "..", "examples")
+OPSETS = {"": 17, "ai.onnx.ml": 3}
+IR_VERSION = 8  # Debian's ONNX Runtime 1.21 reads IR <= 10; keep well inside it.
+
+
+def save(model, name):
+    model.ir_version = IR_VERSION
+    onnx.checker.check_model(model)
+    path = os.path.join(MODELS, name)
+    onnx.save(model, path)
+    return path
+
+
+def random_forest(rng):
+    x = rng.normal(size=(2000, 32)).astype(np.float32)
+    y = (x[:, 0] + 0.5 * x[:, 1] * x[:, 2] - x[:, 3] > 0).astype(np.int64)
+    clf = RandomForestClassifier(n_estimators=50, max_depth=8, random_state=0).fit(x, y)
+    model = to_onnx(clf, x[:1], target_opset=OPSETS, options={id(clf): {"zipmap": False}})
+    model.producer_name = "skl2onnx"
+    return save(model, "rf32.onnx")
+
+
+def logistic(rng, zipmap, name):
+    x = rng.normal(size=(600, 4)).astype(np.float32)
+    y = np.argmax(x[:, :3] + 0.3 * rng.normal(size=(600, 3)), axis=1).astype(np.int64)
+    clf = LogisticRegression(max_iter=500).fit(x, y)
+    options = {id(clf): {"zipmap": zipmap}}
+    model = to_onnx(clf, x[:1], target_opset=OPSETS, options=options)
+    return save(model, name)
+
+
+def strings_model():
+    """Two inputs of different types, a string output: exercises the string layout."""
+    s = helper.make_tensor_value_info("s", TensorProto.STRING, ["N"])
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])
+    s_out = helper.make_tensor_value_info("s_out", TensorProto.STRING, ["N"])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2])
+    one = helper.make_tensor("one", TensorProto.FLOAT, [1], [1.0])
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["s"], ["s_out"]), helper.make_node("Add", ["x", "one"], ["y"])],
+        "strings", [s, x], [s_out, y], initializer=[one])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="onnxpipe-fixtures")
+    return save(model, "strings.onnx")
+
+
+def mixed_model():
+    """A float input and an int64 input; output float = x * k, int32 output = k + 1."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3])
+    k = helper.make_tensor_value_info("k", TensorProto.INT64, ["batch", 1])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])
+    k1 = helper.make_tensor_value_info("k1", TensorProto.INT32, ["batch", 1])
+    one = helper.make_tensor("one", TensorProto.INT32, [1], [1])
+    nodes = [
+        helper.make_node("Cast", ["k"], ["kf"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["x", "kf"], ["y"]),
+        helper.make_node("Cast", ["k"], ["k32"], to=TensorProto.INT32),
+        helper.make_node("Add", ["k32", "one"], ["k1"]),
+    ]
+    graph = helper.make_graph(nodes, "mixed", [x, k], [y, k1], initializer=[one])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="onnxpipe-fixtures")
+    return save(model, "mixed.onnx")
+
+
+def reshape_model():
+    """Runs only when 4*N is divisible by 3: a Run failure on chosen frames."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 3])
+    shape = helper.make_tensor("shape", TensorProto.INT64, [2], [-1, 3])
+    graph = helper.make_graph([helper.make_node("Reshape", ["x", "shape"], ["y"])], "reshape", [x], [y], initializer=[shape])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="onnxpipe-fixtures")
+    return save(model, "reshape.onnx")
+
+
+def frame(payload):
+    return struct.pack("<I", len(payload)) + payload
+
+
+def encode(arrays, kinds):
+    """One raw payload from per-input (or per-output) arrays of N rows."""
+    n = len(arrays[0])
+    body = b""
+    has_strings = any(k == "string" for k in kinds)
+    if has_strings:
+        body += struct.pack("<I", n)
+    for array, kind in zip(arrays, kinds):
+        if kind == "string":
+            for item in array.reshape(-1):
+                data = item.encode("utf-8")
+                body += struct.pack("<I", len(data)) + data
+        else:
+            body += np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
+    return body
+
+
+def kind_of(array):
+    return "string" if array.dtype.kind in "OU" else str(array.dtype)
+
+
+def write_case(name, model_path, batches, outputs=None):
+    """batches: list of per-input array lists, one per frame."""
+    session = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    out_names = outputs or [o.name for o in session.get_outputs() if o.type.startswith("tensor")]
+    inp, exp, manifest_outputs = b"", b"", None
+    rows = 0
+    for arrays in batches:
+        inp += frame(encode(arrays, [kind_of(a) for a in arrays]))
+        results = session.run(out_names, dict(zip(names, arrays)))
+        results = [np.asarray(r) for r in results]
+        exp += frame(encode(results, [kind_of(r) for r in results]))
+        rows += len(arrays[0])
+        manifest_outputs = [
+            {"name": n, "type": kind_of(r), "rowElements": int(np.prod(r.shape[1:])) if r.ndim > 1 else 1}
+            for n, r in zip(out_names, results)
+        ]
+    with open(os.path.join(STREAMS, name + ".in"), "wb") as f:
+        f.write(inp)
+    with open(os.path.join(STREAMS, name + ".expected"), "wb") as f:
+        f.write(exp)
+    return {"name": name, "model": os.path.basename(model_path), "frames": len(batches), "rows": rows,
+            "outputs": manifest_outputs}
+
+
+def main():
+    os.makedirs(MODELS, exist_ok=True)
+    os.makedirs(STREAMS, exist_ok=True)
+    rng = np.random.default_rng(20261128)
+    rf = random_forest(rng)
+    lr = logistic(rng, False, "logreg.onnx")
+    lrz = logistic(np.random.default_rng(20261128), True, "logreg_zipmap.onnx")
+    st = strings_model()
+    mx = mixed_model()
+    reshape_model()
+
+    cases = []
+    sizes = [1, 7, 4096, 0, 300, 2, 1000, 33]
+    cases.append(write_case("rf32", rf, [[rng.normal(size=(n, 32)).astype(np.float32)] for n in sizes]))
+    cases.append(write_case("logreg", lr, [[rng.normal(size=(n, 4)).astype(np.float32)] for n in [5, 64, 1, 0, 250]]))
+    cases.append(write_case("logreg_zipmap", lrz, [[rng.normal(size=(n, 4)).astype(np.float32)] for n in [3, 40, 17]]))
+    words = ["alpha", "", "héllo wörld", "a,b\"c", "日本語", "x" * 300]
+    cases.append(write_case("strings", st, [
+        [np.array([words[(i + j) % len(words)] for j in range(n)], dtype=object),
+         rng.normal(size=(n, 2)).astype(np.float32)] for i, n in enumerate([1, 6, 0, 13])]))
+    cases.append(write_case("mixed", mx, [
+        [rng.normal(size=(n, 3)).astype(np.float32), rng.integers(-5, 5, size=(n, 1)).astype(np.int64)]
+        for n in [2, 9, 100]]))
+    with open(os.path.join(STREAMS, "manifest.json"), "w") as f:
+        json.dump(cases, f, indent=1)
+
+    # The bundled example for `make demo`: the logistic regression over 8 rows.
+    os.makedirs(os.path.join(EXAMPLES, "iris"), exist_ok=True)
+    onnx.save(onnx.load(lr), os.path.join(EXAMPLES, "iris", "classifier.onnx"))
+    demo = np.round(rng.normal(size=(8, 4)), 2).astype(np.float32)
+    with open(os.path.join(EXAMPLES, "iris", "rows.bin"), "wb") as f:
+        f.write(frame(encode([demo[:5]], ["float32"])) + frame(encode([demo[5:]], ["float32"])))
+    print("wrote", len(cases), "cases", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
