@@ -30,8 +30,9 @@ public struct InputBuffer {
     if storage.count - writerIndex >= count { return }
     if readerIndex > 0 {
       let unread = readableBytes
-      storage.withUnsafeMutableBufferPointer { buffer in
-        _ = buffer.baseAddress!.update(from: buffer.baseAddress! + readerIndex, count: unread)
+      storage.withUnsafeMutableBytes { raw in
+        // copyMemory is memmove: the regions may overlap.
+        raw.baseAddress!.copyMemory(from: raw.baseAddress! + readerIndex, byteCount: unread)
       }
       readerIndex = 0
       writerIndex = unread

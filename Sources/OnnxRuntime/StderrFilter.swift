@@ -1,5 +1,3 @@
-import OnnxPipeCore
-
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -13,11 +11,12 @@ import OnnxPipeCore
 /// pipeline must not spam stderr, so while `body` runs, fd 2 points at a
 /// temporary file; afterwards every line that is not that known noise is
 /// passed through to the real stderr.
-enum StderrFilter {
+public enum StderrFilter {
   /// The prefix of the known noise lines.
-  static let noisePrefix = "Schema error: Trying to register schema with name "
+  public static let noisePrefix = "Schema error: Trying to register schema with name "
 
-  static func run<R>(_ body: () throws -> R) rethrows -> R {
+  /// Runs `body` with fd 2 captured, then writes what it printed, less the noise, to fd 2.
+  public static func run<R>(_ body: () throws -> R) rethrows -> R {
     guard let capture = tmpfile() else { return try body() }
     defer { fclose(capture) }
     let saved = dup(2)
@@ -31,7 +30,7 @@ enum StderrFilter {
   }
 
   /// The lines of `text` that are not noise, noise's trailing blank lines included.
-  static func filter(_ text: String) -> String {
+  public static func filter(_ text: String) -> String {
     var kept: [Substring] = []
     var afterNoise = false
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -58,7 +57,12 @@ enum StderrFilter {
       bytes.append(contentsOf: chunk[0..<count])
     }
     let kept = filter(String(decoding: bytes, as: UTF8.self))
-    guard !kept.isEmpty else { return }
-    try? FileDescriptor.standardError.writeAll(kept)
+    var remaining = Array(kept.utf8)[...]
+    while !remaining.isEmpty {
+      let count = remaining.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { return }
+      remaining = remaining.dropFirst(count)
+    }
   }
 }
