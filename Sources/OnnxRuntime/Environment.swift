@@ -9,10 +9,10 @@ public final class Environment: @unchecked Sendable {
   // ONNX Runtime calls documented as thread-safe (CreateSession).
   private let handle: OpaquePointer
 
-  /// The shared environment, created on first use. Logs only errors:
+  /// The shared environment, created on first use. Logs only fatal errors:
   /// failures reach the caller as thrown `ORTError`s instead.
   public static let shared: Environment = {
-    do { return try Environment(logLevel: ORT_LOGGING_LEVEL_ERROR) } catch {
+    do { return try Environment(logLevel: ORT_LOGGING_LEVEL_FATAL) } catch {
       fatalError("onnxpipe: cannot create the ONNX Runtime environment: \(error)")
     }
   }()

@@ -28,7 +28,8 @@ public struct RawFrameProcessor: BatchProcessor {
     } catch let error as PipeError {
       throw PipeError(error.kind, "\(batch.origin): \(error.message)")
     } catch {
-      throw PipeError(.data, "\(batch.origin): model run failed: \(error)")
+      let message = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
+      throw PipeError(.data, "\(batch.origin): model run failed: \(message)")
     }
   }
 
