@@ -59,6 +59,24 @@ final class ProgressReporter: Sendable {
       + " bytes_in=\(stats.bytesIn.load(ordering: .relaxed)) bytes_out=\(stats.bytesOut.load(ordering: .relaxed))"
       + " seconds=\(Format.fixed(seconds, 3)) rows_per_s=\(Format.fixed(Double(rows) / seconds, 0))"
       + " mb_in_per_s=\(Format.fixed(Double(stats.bytesIn.load(ordering: .relaxed)) / seconds / 1e6, 1))"
-      + " batch_latency_p50_ms=\(Format.milliseconds(p50)) batch_latency_p99_ms=\(Format.milliseconds(p99))\n"
+      + " batch_latency_p50_ms=\(Format.milliseconds(p50)) batch_latency_p99_ms=\(Format.milliseconds(p99))"
+      + " peak_rss_kb=\(peakResidentKilobytes())\n"
   }
+}
+
+/// The process's peak resident set size in KiB: `VmHWM` from /proc/self/status.
+///
+/// Not getrusage's ru_maxrss: Linux carries that over exec(2), so it would
+/// report the peak of whatever process forked us (a Python harness, say).
+func peakResidentKilobytes() -> Int {
+  guard let file = fopen("/proc/self/status", "r") else { return -1 }
+  defer { fclose(file) }
+  var line = [CChar](repeating: 0, count: 256)
+  while fgets(&line, Int32(line.count), file) != nil {
+    let text = String(cString: line)
+    if text.hasPrefix("VmHWM:") {
+      return Int(text.dropFirst(6).filter(\.isNumber)) ?? -1
+    }
+  }
+  return -1
 }
