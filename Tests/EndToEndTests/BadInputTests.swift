@@ -65,6 +65,14 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
     #expect(result.stderr.split(separator: "\n").count == 1)
   }
 
+  @Test func onnxRuntimeSchemaNoiseNeverReachesStderr() throws {
+    // Debian's libonnxruntime prints ~570 "Schema error: ..." lines on the first
+    // session of every process; a fresh process shows whether we filter them.
+    let result = try run(["inspect", fixture("models/rf32.onnx")])
+    #expect(result.status == 0)
+    #expect(result.stderr == "")
+  }
+
   @Test func emptyInputIsEmptyOutput() throws {
     let result = try run([model], input: [])
     #expect(result.status == 0)
