@@ -31,7 +31,7 @@ format-check:
 
 lint-man:
 	@command -v groff >/dev/null 2>&1 || { echo "make: groff missing; run 'make deps'" >&2; exit 1; }
-	@out=$$(groff -mandoc -ww -z man/onnxpipe.1 2>&1); if [ -n "$$out" ]; then echo "$$out" >&2; exit 1; fi
+	@out=$$(groff -mdoc -ww -z man/onnxpipe.1 2>&1); if [ -n "$$out" ]; then echo "$$out" >&2; exit 1; fi
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

@@ -25,7 +25,8 @@ enum BenchCommand {
     let format = try RawFormat(signature: engine.signature, pinnedDimensions: try dimensions(parsed))
     let result = try measure(session: session, format: format, rows: rows, batch: batch, workers: workers)
     if parsed.has("json") {
-      return "{\"model\":\(JSON.string(path)),\"rows\":\(result.rows),\"runs\":\(result.runs),\"batch\":\(batch),"
+      return
+        "{\"model\":\(JSON.string(path)),\"rows\":\(result.rows),\"runs\":\(result.runs),\"batch\":\(batch),"
         + "\"workers\":\(workers),\"intra_threads\":\(intra),\"seconds\":\(Format.fixed(result.seconds, 6)),"
         + "\"rows_per_s\":\(Format.fixed(result.rowsPerSecond, 0))}\n"
     }
@@ -48,7 +49,8 @@ enum BenchCommand {
             shape: [batch] + slot.rowShape)
         }
         return try Value.stringTensor(
-          Array(repeating: "onnxpipe bench text", count: batch * slot.rowElements), shape: [batch] + slot.rowShape)
+          Array(repeating: "onnxpipe bench text", count: batch * slot.rowElements),
+          shape: [batch] + slot.rowShape)
       }
     }
     let outputs = format.outputs.map(\.index)
@@ -77,7 +79,9 @@ enum BenchCommand {
     }
     threads.forEach { $0.join() }
     let seconds = Double(monotonicNanoseconds() - started) / 1e9
-    if let message = failure.withLock({ $0 }) { throw PipeError(.data, "bench: model run failed: \(message)") }
+    if let message = failure.withLock({ $0 }) {
+      throw PipeError(.data, "bench: model run failed: \(message)")
+    }
     return Result(rows: runs * batch, runs: runs, seconds: seconds)
   }
 

@@ -17,8 +17,7 @@ enum InspectCommand {
     lines.append("graph: \(signature.graphName)")
     if let header {
       lines.append("ir_version: \(header.irVersion)")
-      let opsets = header.opsets.map { "\($0.domain.isEmpty ? "ai.onnx" : $0.domain) \($0.version)" }
-      lines.append("opsets: \(opsets.joined(separator: ", "))")
+      lines.append("opsets: \(opsetNames(header).map { "\($0.0) \($0.1)" }.joined(separator: ", "))")
     }
     lines.append("inputs:")
     lines += signature.inputs.map { "  \($0.name)  \($0.typeDescription)" }
@@ -35,23 +34,38 @@ enum InspectCommand {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// Opset imports by domain name ("" is "ai.onnx"), each domain once, sorted.
+  private static func opsetNames(_ header: ModelHeader) -> [(String, Int64)] {
+    var seen: [String: Int64] = [:]
+    for opset in header.opsets {
+      let name = opset.domain.isEmpty ? "ai.onnx" : opset.domain
+      seen[name] = max(seen[name] ?? 0, opset.version)
+    }
+    return seen.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+  }
+
   private static func json(
     path: String, signature: ModelSignature, header: ModelHeader?, layout: RawFormat?
   ) -> String {
     func specs(_ list: [TensorSpec]) -> String {
-      "[" + list.map { spec in
-        var fields = ["\"name\":\(JSON.string(spec.name))", "\"type\":\(JSON.string(spec.typeDescription))"]
-        if case .tensor(let element, let shape) = spec.kind {
-          fields.append("\"element\":\(JSON.string(element.rawValue))")
-          fields.append("\"shape\":[" + shape.map { dim in
-            switch dim {
-            case .fixed(let size): String(size)
-            case .symbolic(let name): JSON.string(name)
-            }
-          }.joined(separator: ",") + "]")
-        }
-        return "{" + fields.joined(separator: ",") + "}"
-      }.joined(separator: ",") + "]"
+      "["
+        + list.map { spec in
+          var fields = [
+            "\"name\":\(JSON.string(spec.name))", "\"type\":\(JSON.string(spec.typeDescription))",
+          ]
+          if case .tensor(let element, let shape) = spec.kind {
+            fields.append("\"element\":\(JSON.string(element.rawValue))")
+            fields.append(
+              "\"shape\":["
+                + shape.map { dim in
+                  switch dim {
+                  case .fixed(let size): String(size)
+                  case .symbolic(let name): JSON.string(name)
+                  }
+                }.joined(separator: ",") + "]")
+          }
+          return "{" + fields.joined(separator: ",") + "}"
+        }.joined(separator: ",") + "]"
     }
     var fields = [
       "\"model\":\(JSON.string(path))",
@@ -63,8 +77,8 @@ enum InspectCommand {
     if let header {
       fields.append("\"ir_version\":\(header.irVersion)")
       fields.append(
-        "\"opsets\":{" + header.opsets.map { "\(JSON.string($0.domain.isEmpty ? "ai.onnx" : $0.domain)):\($0.version)" }
-          .joined(separator: ",") + "}")
+        "\"opsets\":{" + opsetNames(header).map { "\(JSON.string($0.0)):\($0.1)" }.joined(separator: ",")
+          + "}")
     }
     if let layout {
       fields.append("\"raw_row_bytes\":\(layout.inputRowBytes.map(String.init) ?? "null")")

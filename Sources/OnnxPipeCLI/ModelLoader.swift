@@ -43,8 +43,10 @@ enum ModelLoader {
   /// ONNX Runtime's message on one line, with a hint for failures we know.
   static func explain(_ message: String) -> String {
     let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
-    if oneLine.contains("locale::facet") || oneLine.contains("StringNormalizer") && oneLine.contains("locale") {
-      return oneLine + " (the en_US.UTF-8 locale is missing: install 'locales' and run locale-gen, or 'make deps')"
+    if oneLine.contains("locale::facet") || oneLine.contains("StringNormalizer") && oneLine.contains("locale")
+    {
+      return oneLine
+        + " (the en_US.UTF-8 locale is missing: install 'locales' and run locale-gen, or 'make deps')"
     }
     return oneLine
   }

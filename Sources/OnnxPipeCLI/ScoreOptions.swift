@@ -32,7 +32,8 @@ public struct ScoreOptions: Sendable, Equatable {
       return names
     }
     pinnedDimensions = try dimensions(parsed)
-    maxFrameBytes = try parsed.value("max-frame-bytes").map { (text) throws(PipeError) in try byteSize(text) }
+    maxFrameBytes =
+      try parsed.value("max-frame-bytes").map { (text) throws(PipeError) in try byteSize(text) }
       ?? (1 << 30)
     optimization = try optimizationLevel(parsed)
     progress = parsed.has("progress")
@@ -92,7 +93,8 @@ func byteSize(_ text: String) throws(PipeError) -> Int {
   }
   if scale != 1 { digits = digits.dropLast() }
   guard let value = Int(digits), value >= 0, value <= Int(UInt32.max) / scale else {
-    throw PipeError(.usage, "--max-frame-bytes: expected a size up to 4G such as 1048576, 64M or 1G, got '\(text)'")
+    throw PipeError(
+      .usage, "--max-frame-bytes: expected a size up to 4G such as 1048576, 64M or 1G, got '\(text)'")
   }
   return value * scale
 }

@@ -106,7 +106,9 @@ struct ProtobufReader {
   }
 
   mutating func readBytes() -> ArraySlice<UInt8>? {
-    guard let length = readVarint(), let count = Int(exactly: length), count <= bytes.count else { return nil }
+    guard let length = readVarint(), let count = Int(exactly: length), count <= bytes.count else {
+      return nil
+    }
     defer { bytes = bytes.dropFirst(count) }
     return bytes.prefix(count)
   }

@@ -23,7 +23,8 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
     #expect(result.stdout == (try cleanOutput(frames: 3)))
     #expect(
       result.stderr
-        == "onnxpipe: frame 4 (byte 60): truncated: stream ended at byte 80, 32 of its 48 payload bytes missing\n")
+        == "onnxpipe: frame 4 (byte 60): truncated: stream ended at byte 80, 32 of its 48 payload bytes missing\n"
+    )
   }
 
   @Test func truncatedLengthPrefix() throws {
@@ -32,7 +33,8 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
     #expect(result.status == 65)
     #expect(result.stdout == (try cleanOutput(frames: 2)))
     #expect(
-      result.stderr == "onnxpipe: frame 3 (byte 56): truncated: stream ended at byte 58 inside the 4-byte length\n")
+      result.stderr
+        == "onnxpipe: frame 3 (byte 56): truncated: stream ended at byte 58 inside the 4-byte length\n")
   }
 
   @Test func oversizedFrameIsRefusedBeforeAllocating() throws {
@@ -91,7 +93,8 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
   @Test func missingModel() throws {
     let result = try run(["/nonexistent/model.onnx"])
     #expect(result.status == 66)
-    #expect(result.stderr == "onnxpipe: cannot open model '/nonexistent/model.onnx': No such file or directory\n")
+    #expect(
+      result.stderr == "onnxpipe: cannot open model '/nonexistent/model.onnx': No such file or directory\n")
   }
 
   @Test func modelIsADirectory() throws {
@@ -112,7 +115,9 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
   }
 
   @Test(arguments: [
-    (["--workers", "0", "m.onnx"], "onnxpipe: --workers: expected a whole number from 1 to 1048576, got '0'"),
+    (
+      ["--workers", "0", "m.onnx"], "onnxpipe: --workers: expected a whole number from 1 to 1048576, got '0'"
+    ),
     (["--bogus", "m.onnx"], "onnxpipe: unknown option '--bogus'"),
     ([] as [String], "onnxpipe: no MODEL given"),
     (["a.onnx", "b.onnx"], "onnxpipe: unexpected argument 'b.onnx' (one MODEL only; input is stdin)"),
@@ -129,7 +134,9 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
   @Test func unknownOutputNameIsAUsageError() throws {
     let result = try run(["--outputs", "nope", fixture("models/logreg.onnx")])
     #expect(result.status == 64)
-    #expect(result.stderr.hasPrefix("onnxpipe: --outputs: the model has no output 'nope' (it has: label, probabilities)"))
+    #expect(
+      result.stderr.hasPrefix(
+        "onnxpipe: --outputs: the model has no output 'nope' (it has: label, probabilities)"))
   }
 
   @Test func nonTensorOutputCannotBeARawOutput() throws {
@@ -137,7 +144,8 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
     #expect(result.status == 64)
     #expect(
       result.stderr.hasPrefix(
-        "onnxpipe: output 'output_probability' is seq(map(int64,tensor(float32))), not a tensor; raw frames carry tensors only"))
+        "onnxpipe: output 'output_probability' is seq(map(int64,tensor(float32))), not a tensor; raw frames carry tensors only"
+      ))
   }
 
   @Test func helpGoesToStdoutAndExitsZero() throws {

@@ -39,8 +39,12 @@ func compare(_ actual: [UInt8], _ expected: [UInt8], outputs: [GoldenCase.Output
     let size = width(output.type)
     if output.type == "float32" {
       for index in 0..<count {
-        let a = actual.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + index * 4, as: Float.self) }
-        let e = expected.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + index * 4, as: Float.self) }
+        let a = actual.withUnsafeBytes {
+          $0.loadUnaligned(fromByteOffset: offset + index * 4, as: Float.self)
+        }
+        let e = expected.withUnsafeBytes {
+          $0.loadUnaligned(fromByteOffset: offset + index * 4, as: Float.self)
+        }
         if abs(a - e) > 1e-6 { return "\(output.name)[\(index)]: \(a) != \(e)" }
       }
     } else if actual[offset..<offset + count * size] != expected[offset..<offset + count * size] {

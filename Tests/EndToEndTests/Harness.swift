@@ -82,7 +82,8 @@ func splitFrames(_ bytes: [UInt8]) -> [[UInt8]]? {
   while index < bytes.count {
     guard index + 4 <= bytes.count else { return nil }
     let length =
-      Int(bytes[index]) | Int(bytes[index + 1]) << 8 | Int(bytes[index + 2]) << 16 | Int(bytes[index + 3]) << 24
+      Int(bytes[index]) | Int(bytes[index + 1]) << 8 | Int(bytes[index + 2]) << 16 | Int(bytes[index + 3])
+      << 24
     guard index + 4 + length <= bytes.count else { return nil }
     frames.append(Array(bytes[index + 4..<index + 4 + length]))
     index += 4 + length
@@ -92,7 +93,8 @@ func splitFrames(_ bytes: [UInt8]) -> [[UInt8]]? {
 
 func frame(_ payload: [UInt8]) -> [UInt8] {
   let count = UInt32(payload.count)
-  return [UInt8(count & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count >> 16 & 0xFF), UInt8(count >> 24)] + payload
+  return [UInt8(count & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count >> 16 & 0xFF), UInt8(count >> 24)]
+    + payload
 }
 
 func floatBytes(_ values: [Float]) -> [UInt8] {

@@ -113,7 +113,8 @@ final class LiveProcess: @unchecked Sendable {
       #expect(live.process.terminationStatus == 0)
       #expect(errors.contains(" frames=\(frames) "))
       let field = errors.split(separator: " ").first { $0.hasPrefix("peak_rss_kb=") }
-      return Int(field?.dropFirst("peak_rss_kb=".count).trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+      return Int(field?.dropFirst("peak_rss_kb=".count).trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+        ?? -1
     }
     let small = try peak(frames: 256)
     let large = try peak(frames: 4096)

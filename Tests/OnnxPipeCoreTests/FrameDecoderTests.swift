@@ -55,7 +55,8 @@ func decodeAll(
     #expect(
       error
         == PipeError(
-          .data, "frame 3 (byte 11): truncated: stream ended at byte 165, 50 of its 200 payload bytes missing"))
+          .data, "frame 3 (byte 11): truncated: stream ended at byte 165, 50 of its 200 payload bytes missing"
+        ))
   }
 
   @Test func truncatedLengthPrefixReportsTheByte() {
@@ -64,7 +65,8 @@ func decodeAll(
     #expect(frames.count == 4)
     #expect(
       error
-        == PipeError(.data, "frame 5 (byte 220): truncated: stream ended at byte 222 inside the 4-byte length"))
+        == PipeError(
+          .data, "frame 5 (byte 220): truncated: stream ended at byte 222 inside the 4-byte length"))
   }
 
   @Test func oversizedLengthIsRefusedBeforeReadingThePayload() {

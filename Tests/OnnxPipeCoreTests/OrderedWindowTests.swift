@@ -42,7 +42,8 @@ import Testing
       return
     }
     _ = window.complete(sequence: 0, result: "A")
-    guard case .write(0, "A") = window.nextOutput(), case .finish(.interrupted(signal: 15)) = window.nextOutput()
+    guard case .write(0, "A") = window.nextOutput(),
+      case .finish(.interrupted(signal: 15)) = window.nextOutput()
     else {
       Issue.record("writer must write A, then finish with the first reason")
       return

@@ -46,7 +46,9 @@ let twoInputSignature = ModelSignature(
   @Test func payloadThatIsNotWholeRowsNamesTheRowSize() throws {
     let format = try RawFormat(signature: twoInputSignature)
     let payload = [UInt8](repeating: 0, count: 27)
-    #expect(throws: PipeError(.data, "payload of 27 bytes is not a whole number of 13-byte rows (x 12 + k 1)")) {
+    #expect(
+      throws: PipeError(.data, "payload of 27 bytes is not a whole number of 13-byte rows (x 12 + k 1)")
+    ) {
       try payload.withUnsafeBytes { raw in try format.withInputTensors(payload: raw) { _, _ in 0 } }
     }
   }
@@ -56,7 +58,8 @@ let twoInputSignature = ModelSignature(
       inputs: [TensorSpec(name: "seq", kind: .tensor(.int64, [.symbolic("batch"), .symbolic("len")]))],
       outputs: [TensorSpec(name: "y", kind: .tensor(.float32, [.symbolic("batch")]))])
     #expect(
-      throws: PipeError(.model, "input 'seq' has the free dimension 'len' at position 1; pin it with --dim len=SIZE")
+      throws: PipeError(
+        .model, "input 'seq' has the free dimension 'len' at position 1; pin it with --dim len=SIZE")
     ) {
       try RawFormat(signature: signature)
     }
@@ -100,7 +103,8 @@ let twoInputSignature = ModelSignature(
 
     var frame: [UInt8] = []
     try format.appendFrame(
-      outputs: [OutputTensor(element: .string, shape: [2], contents: .strings(["ab", "c"]))], rows: 2, to: &frame)
+      outputs: [OutputTensor(element: .string, shape: [2], contents: .strings(["ab", "c"]))], rows: 2,
+      to: &frame)
     #expect(frame == [15, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 97, 98, 1, 0, 0, 0, 99])
   }
 
@@ -120,7 +124,8 @@ let twoInputSignature = ModelSignature(
     var frame: [UInt8] = []
     try format.appendFrame(
       outputs: [
-        OutputTensor(element: .float32, shape: [1, 2], contents: .bytes(bytes(of: [Float(0.25), Float(0.75)]))),
+        OutputTensor(
+          element: .float32, shape: [1, 2], contents: .bytes(bytes(of: [Float(0.25), Float(0.75)]))),
         OutputTensor(element: .int64, shape: [1], contents: .bytes(bytes(of: [Int64(1)]))),
       ], rows: 1, to: &frame)
     #expect(frame == [16, 0, 0, 0] + bytes(of: [Float(0.25), Float(0.75)]) + bytes(of: [Int64(1)]))

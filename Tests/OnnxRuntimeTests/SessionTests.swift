@@ -13,15 +13,22 @@ func load(_ name: String) throws -> Session {
 @Suite struct SessionTests {
   @Test func describesInputsOutputsAndMetadata() throws {
     let session = try load("logreg_zipmap.onnx")
-    #expect(session.inputs == [ValueInfo(name: "X", type: .tensor(.float32, shape: [nil, 4], symbolicDimensions: ["", ""]))])
+    #expect(
+      session.inputs == [
+        ValueInfo(name: "X", type: .tensor(.float32, shape: [nil, 4], symbolicDimensions: ["", ""]))
+      ])
     #expect(session.outputs.map(\.name) == ["output_label", "output_probability"])
-    #expect(session.outputs[1].type == .sequence(.map(key: .int64, value: .tensor(.float32, shape: [], symbolicDimensions: []))))
+    #expect(
+      session.outputs[1].type
+        == .sequence(.map(key: .int64, value: .tensor(.float32, shape: [], symbolicDimensions: []))))
     #expect(session.metadata.producerName == "skl2onnx")
   }
 
   @Test func namedSymbolicDimensionsAreReported() throws {
     let session = try load("mixed.onnx")
-    #expect(session.inputs[1] == ValueInfo(name: "k", type: .tensor(.int64, shape: [nil, 1], symbolicDimensions: ["batch", ""])))
+    #expect(
+      session.inputs[1]
+        == ValueInfo(name: "k", type: .tensor(.int64, shape: [nil, 1], symbolicDimensions: ["batch", ""])))
   }
 
   @Test func runsOverBorrowedMemoryAndReturnsOwnedOutputs() throws {
@@ -40,7 +47,8 @@ func load(_ name: String) throws -> Session {
     #expect(try outputs[0].tensorShape().elementType == .int32)
     #expect(try outputs[0].withUnsafeTensorBytes { Array($0.bindMemory(to: Int32.self)) } == [3, 0])
     #expect(try outputs[1].tensorShape().shape == [2, 3])
-    #expect(try outputs[1].withUnsafeTensorBytes { Array($0.bindMemory(to: Float.self)) } == [2, 4, 6, -4, -5, -6])
+    #expect(
+      try outputs[1].withUnsafeTensorBytes { Array($0.bindMemory(to: Float.self)) } == [2, 4, 6, -4, -5, -6])
   }
 
   @Test func stringTensorsRoundTrip() throws {
@@ -49,7 +57,10 @@ func load(_ name: String) throws -> Session {
     let x = [Float](repeating: 0.5, count: 8)
     let outputs = try x.withUnsafeBytes { raw in
       try session.run(
-        [try Value.stringTensor(words, shape: [4]), try Value.tensor(borrowing: raw, elementType: .float32, shape: [4, 2])],
+        [
+          try Value.stringTensor(words, shape: [4]),
+          try Value.tensor(borrowing: raw, elementType: .float32, shape: [4, 2]),
+        ],
         outputIndices: [0])
     }
     #expect(try outputs[0].stringElements() == words)
@@ -59,7 +70,8 @@ func load(_ name: String) throws -> Session {
     let session = try load("logreg_zipmap.onnx")
     let x: [Float] = [0.1, 0.2, 0.3, 0.4, 1, 1, 1, 1]
     let outputs = try x.withUnsafeBytes { raw in
-      try session.run([try Value.tensor(borrowing: raw, elementType: .float32, shape: [2, 4])], outputIndices: [1])
+      try session.run(
+        [try Value.tensor(borrowing: raw, elementType: .float32, shape: [2, 4])], outputIndices: [1])
     }
     #expect(try outputs[0].kind() == .sequence)
     #expect(try outputs[0].elementCount() == 2)
@@ -85,7 +97,8 @@ func load(_ name: String) throws -> Session {
     let x = [Float](repeating: 0, count: 6)
     #expect(throws: ORTError.self) {
       try x.withUnsafeBytes { raw in
-        try session.run([try Value.tensor(borrowing: raw, elementType: .float32, shape: [2, 3])], outputIndices: [0])
+        try session.run(
+          [try Value.tensor(borrowing: raw, elementType: .float32, shape: [2, 3])], outputIndices: [0])
       }
     }
   }
@@ -95,7 +108,8 @@ func load(_ name: String) throws -> Session {
     let x: [Float] = (0..<(64 * 32)).map { index in Float((index * 7919) % 101) / 50 - 1 }
     @Sendable func score() throws -> [Float] {
       let outputs = try x.withUnsafeBytes { raw in
-        try session.run([try Value.tensor(borrowing: raw, elementType: .float32, shape: [64, 32])], outputIndices: [1])
+        try session.run(
+          [try Value.tensor(borrowing: raw, elementType: .float32, shape: [64, 32])], outputIndices: [1])
       }
       return try outputs[0].withUnsafeTensorBytes { Array($0.bindMemory(to: Float.self)) }
     }
@@ -119,7 +133,9 @@ final class Results: @unchecked Sendable {
 
 @Suite struct StderrFilterTests {
   @Test func dropsSchemaNoiseAndItsBlankLinesButKeepsEverythingElse() {
-    let noise = StderrFilter.noisePrefix + "Abs (domain:  version: 1) from file x.cc line 1, but it is already registered"
+    let noise =
+      StderrFilter.noisePrefix
+      + "Abs (domain:  version: 1) from file x.cc line 1, but it is already registered"
     let text = "\(noise)\n\n\(noise)\n\nreal warning\n\nafter a blank\n\(noise)\n"
     #expect(StderrFilter.filter(text) == "real warning\n\nafter a blank\n")
     #expect(StderrFilter.filter("\(noise)\n\n") == "")

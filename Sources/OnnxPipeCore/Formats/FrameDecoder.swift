@@ -52,7 +52,8 @@ public struct LengthPrefixedFrameDecoder {
           )
         }
         _ = buffer.readUInt32LE()
-        state = .payload(number: number, offset: offset, bytes: [UInt8](repeating: 0, count: length), filled: 0)
+        state = .payload(
+          number: number, offset: offset, bytes: [UInt8](repeating: 0, count: length), filled: 0)
       case .payload(let number, let offset, var bytes, var filled):
         state = .header  // drop our reference so `bytes` is uniquely owned while we fill it
         if filled < bytes.count {
@@ -98,7 +99,8 @@ public struct LengthPrefixedFrameDecoder {
 public enum LengthPrefixedFrameEncoder {
   /// Appends the length prefix for a payload of `count` bytes.
   public static func appendHeader(count: Int, to output: inout [UInt8]) {
-    precondition(count >= 0 && count <= Int(UInt32.max), "frame payload of \(count) bytes does not fit a u32 length")
+    precondition(
+      count >= 0 && count <= Int(UInt32.max), "frame payload of \(count) bytes does not fit a u32 length")
     let length = UInt32(count).littleEndian
     withUnsafeBytes(of: length) { output.append(contentsOf: $0) }
   }

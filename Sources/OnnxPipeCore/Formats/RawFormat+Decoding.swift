@@ -23,7 +23,8 @@ extension RawFormat {
       guard payload.count % rowBytes == 0 else {
         throw PipeError(
           .data,
-          "payload of \(payload.count) bytes is not a whole number of \(rowBytes)-byte rows (\(describeRowSum()))")
+          "payload of \(payload.count) bytes is not a whole number of \(rowBytes)-byte rows (\(describeRowSum()))"
+        )
       }
       rows = payload.count / rowBytes
     }
@@ -54,7 +55,8 @@ extension RawFormat {
         for item in 0..<elements {
           guard let length = cursor.readUInt32LE(), let bytes = cursor.readBytes(Int(length)) else {
             throw PipeError(
-              .data, "input '\(slot.name)' string \(item + 1) of \(elements) runs past the end of the payload")
+              .data, "input '\(slot.name)' string \(item + 1) of \(elements) runs past the end of the payload"
+            )
           }
           if bytes.contains(0) {
             throw PipeError(.data, "input '\(slot.name)' string \(item + 1) contains a NUL byte")

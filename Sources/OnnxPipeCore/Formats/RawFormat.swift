@@ -59,7 +59,8 @@ public struct RawFormat: Sendable {
           let known = signature.outputs.map(\.name).joined(separator: ", ")
           throw PipeError(.usage, "--outputs: the model has no output '\(name)' (it has: \(known))")
         }
-        outputs.append(try Self.slot(index: index, spec: signature.outputs[index], role: "output", pinned: nil))
+        outputs.append(
+          try Self.slot(index: index, spec: signature.outputs[index], role: "output", pinned: nil))
       }
     } else {
       for (index, spec) in signature.outputs.enumerated() {
@@ -86,7 +87,8 @@ public struct RawFormat: Sendable {
   ) throws(PipeError) -> RawSlot {
     guard case .tensor(let element, let shape) = spec.kind else {
       throw PipeError(
-        .usage, "\(role) '\(spec.name)' is \(spec.typeDescription), not a tensor; raw frames carry tensors only")
+        .usage,
+        "\(role) '\(spec.name)' is \(spec.typeDescription), not a tensor; raw frames carry tensors only")
     }
     guard let pinned else {
       let row = shape.dropFirst().map { dim -> Int in if case .fixed(let size) = dim { size } else { 0 } }

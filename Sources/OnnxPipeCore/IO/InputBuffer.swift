@@ -52,7 +52,9 @@ public struct InputBuffer {
     let written = try storage.withUnsafeMutableBytes { raw in
       try body(UnsafeMutableRawBufferPointer(rebasing: raw[start...]))
     }
-    precondition(written >= 0 && written <= storage.count - start, "wrote \(written) bytes into \(storage.count - start)")
+    precondition(
+      written >= 0 && written <= storage.count - start, "wrote \(written) bytes into \(storage.count - start)"
+    )
     writerIndex += written
     return written
   }

@@ -101,7 +101,8 @@ struct OrderedWindow<Job, Result> {
   /// Records a worker's result. Returns true when it is the one the writer waits for.
   mutating func complete(sequence: Int, result: Result) -> Bool {
     guard !stopped else { return false }
-    precondition(sequence >= emitted && sequence < admitted, "completed \(sequence) outside [\(emitted), \(admitted))")
+    precondition(
+      sequence >= emitted && sequence < admitted, "completed \(sequence) outside [\(emitted), \(admitted))")
     finished[sequence] = result
     return sequence == emitted
   }

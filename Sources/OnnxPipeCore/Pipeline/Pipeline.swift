@@ -175,7 +175,9 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
           (action, started) = lock.withLock {
             while true {
               let action = window.nextOutput()
-              if case .wait = action { lock.wait(Self.outputCondition) } else {
+              if case .wait = action {
+                lock.wait(Self.outputCondition)
+              } else {
                 return (action, takeAdmissionTime())
               }
             }

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+@testable import OnnxPipeCLI
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent()
+
+func manPage() throws -> String {
+  try String(contentsOf: repositoryRoot.appendingPathComponent("man/onnxpipe.1"), encoding: .utf8)
+}
+
+@Suite struct DocumentationTests {
+  @Test(arguments: OptionSpec.table.map(\.long))
+  func manPageDocumentsEveryOption(long: String) throws {
+    let page = try manPage()
+    #expect(page.contains(".It Fl -\(long)") || page.contains("Fl -\(long)"), "man page lacks --\(long)")
+    #expect(
+      page.contains(
+        ".It Fl \(OptionSpec.table.first { $0.long == long }!.short.map { "\($0) , Fl -" } ?? "-")\(long)"))
+  }
+
+  @Test(arguments: Command.allCases)
+  func helpListsEveryOptionOfItsCommand(command: Command) {
+    let help = Help.text(for: command)
+    for spec in OptionSpec.table where spec.commands.contains(command) {
+      #expect(help.contains("--\(spec.long)"), "--help for \(command) lacks --\(spec.long)")
+    }
+  }
+
+  @Test func manPageHasTheRequiredSections() throws {
+    let page = try manPage()
+    for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "FORMATS", "GUARANTEES", "EXIT STATUS", "EXAMPLES"] {
+      #expect(page.contains(".Sh \(section)\n"), "missing section \(section)")
+    }
+  }
+
+  @Test func manPageListsEveryExitStatus() throws {
+    let page = try manPage()
+    for status in ExitStatus.allCases where status.rawValue < 128 {
+      #expect(page.contains(".It \(status.rawValue)\n"), "exit status \(status.rawValue) undocumented")
+    }
+    #expect(page.contains(".It 130 , 143\n"))
+  }
+
+  /// The `.Dl` command lines of the EXAMPLES section.
+  static let examples: [String] = {
+    guard let page = try? manPage(), let start = page.range(of: ".Sh EXAMPLES\n") else { return [] }
+    let section = page[start.upperBound...].prefix { _ in true }
+    let end = section.range(of: "\n.Sh ")?.lowerBound ?? section.endIndex
+    return section[..<end].split(separator: "\n").filter { $0.hasPrefix(".Dl ") }
+      .map { String($0.dropFirst(4)).replacingOccurrences(of: "\\|", with: "|") }
+  }()
+
+  @Test func manPageHasRunnableExamples() {
+    #expect(Self.examples.count >= 4)
+  }
+
+  @Test(arguments: examples)
+  func manPageExampleRuns(command: String) throws {
+    let binaryDirectory = repositoryRoot.appendingPathComponent(".build/debug").path
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = ["-o", "pipefail", "-c", command]
+    process.currentDirectoryURL = repositoryRoot
+    var environment = ProcessInfo.processInfo.environment
+    environment["PATH"] = binaryDirectory + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+    process.environment = environment
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let bytes = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(command)")
+    #expect(!bytes.isEmpty, "\(command) printed nothing")
+  }
+}

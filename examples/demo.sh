@@ -1,0 +1,10 @@
+#!/bin/sh
+# make demo: score the bundled iris-style classifier over two frames of rows.
+set -eu
+BIN=${1:-.build/release/onnxpipe}
+cd "$(dirname "$0")/.."
+echo "== onnxpipe inspect examples/iris/classifier.onnx"
+"$BIN" inspect examples/iris/classifier.onnx
+echo
+echo "== onnxpipe examples/iris/classifier.onnx < examples/iris/rows.bin | python3 examples/iris/show.py"
+"$BIN" examples/iris/classifier.onnx < examples/iris/rows.bin | python3 examples/iris/show.py
