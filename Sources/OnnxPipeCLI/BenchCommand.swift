@@ -2,6 +2,10 @@ import OnnxPipeCore
 import OnnxRuntime
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// `onnxpipe bench MODEL`: the model alone, called through the C API in a
 /// tight loop on W threads sharing one session, with no I/O, parsing or
 /// ordering: the speed limit onnxpipe is measured against.
@@ -15,7 +19,7 @@ enum BenchCommand {
 
   static func run(_ parsed: ParsedArguments) throws(PipeError) -> String {
     let path = try singleModel(parsed)
-    let rows = try positiveInt(parsed, "rows") ?? 1_000_000
+    let rows = try positiveInt(parsed, "rows", maximum: 1 << 40) ?? 1_000_000
     let batch = try positiveInt(parsed, "batch") ?? 4096
     let workers = try positiveInt(parsed, "workers") ?? onlineProcessors()
     let intra = try positiveInt(parsed, "intra-threads") ?? 1
@@ -23,7 +27,11 @@ enum BenchCommand {
       path: path, intraThreads: intra, optimization: try optimizationLevel(parsed))
     let engine = OrtEngine(session: session)
     let format = try RawFormat(signature: engine.signature, pinnedDimensions: try dimensions(parsed))
-    let result = try measure(session: session, format: format, rows: rows, batch: batch, workers: workers)
+    let sample = try parsed.value("input").map { (file) throws(PipeError) in
+      try readSample(path: file, format: format, rows: rows)
+    }
+    let result = try measure(
+      session: session, format: format, rows: rows, batch: batch, workers: workers, sample: sample)
     if parsed.has("json") {
       return
         "{\"model\":\(JSON.string(path)),\"rows\":\(result.rows),\"runs\":\(result.runs),\"batch\":\(batch),"
@@ -35,18 +43,38 @@ enum BenchCommand {
   }
 
   /// Scores `rows` rows (rounded up to whole batches) on `workers` threads.
+  ///
+  /// With `sample` (rows read from a raw frame file) the runs cycle through
+  /// its whole batches, so the model sees the same data onnxpipe would; without
+  /// it every run scores one batch of synthetic values.
   static func measure(
-    session: Session, format: RawFormat, rows: Int, batch: Int, workers: Int
+    session: Session, format: RawFormat, rows: Int, batch: Int, workers: Int, sample: [[UInt8]]? = nil
   ) throws(PipeError) -> Result {
     let runs = (rows + batch - 1) / batch
-    let buffers = format.inputs.map { syntheticBlock(for: $0, rows: batch) }
-    defer { buffers.forEach { $0?.deallocate() } }
-    func makeInputs() throws -> [Value] {
-      try zip(format.inputs, buffers).map { slot, buffer in
-        if let buffer {
+    var blocks: [UnsafeMutableRawBufferPointer?]
+    var batchesInData = 1
+    if let sample {
+      let sampleRows = sample[0].count / format.inputs[0].rowBytes!
+      guard sampleRows >= batch else {
+        throw PipeError(.usage, "bench: --input holds \(sampleRows) rows, fewer than one --batch of \(batch)")
+      }
+      batchesInData = sampleRows / batch
+      blocks = sample.map { bytes in
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
+        block.copyBytes(from: bytes)
+        return block
+      }
+    } else {
+      blocks = format.inputs.map { syntheticBlock(for: $0, rows: batch) }
+    }
+    defer { blocks.forEach { $0?.deallocate() } }
+    func makeInputs(batchIndex: Int) throws -> [Value] {
+      try zip(format.inputs, blocks).map { slot, block in
+        if let block, let rowBytes = slot.rowBytes {
+          let bytes = UnsafeRawBufferPointer(
+            rebasing: block[(batchIndex * batch * rowBytes)..<((batchIndex + 1) * batch * rowBytes)])
           return try Value.tensor(
-            borrowing: UnsafeRawBufferPointer(buffer), elementType: OrtEngine.ortType(slot.element),
-            shape: [batch] + slot.rowShape)
+            borrowing: bytes, elementType: OrtEngine.ortType(slot.element), shape: [batch] + slot.rowShape)
         }
         return try Value.stringTensor(
           Array(repeating: "onnxpipe bench text", count: batch * slot.rowElements),
@@ -54,23 +82,23 @@ enum BenchCommand {
       }
     }
     let outputs = format.outputs.map(\.index)
+    let inputSets: [[Value]]
     do {
-      _ = try session.run(try makeInputs(), outputIndices: outputs)  // warm-up, and a clear error early
+      inputSets = try (0..<batchesInData).map { try makeInputs(batchIndex: $0) }
+      _ = try session.run(inputSets[0], outputIndices: outputs)  // warm-up, and a clear error early
     } catch {
       throw PipeError(.data, "bench: model run failed: \(error)")
-    }
-    let inputsPerWorker: [[Value]]
-    do { inputsPerWorker = try (0..<workers).map { _ in try makeInputs() } } catch {
-      throw PipeError(.data, "bench: cannot build inputs: \(error)")
     }
     let next = Atomic<Int>(0)
     let failure = Mutex<String?>(nil)
     let started = monotonicNanoseconds()
-    let threads = inputsPerWorker.map { inputs in
+    let threads = (0..<workers).map { _ in
       OwnedThread {
         do {
-          while next.add(1, ordering: .relaxed).oldValue < runs {
-            _ = try session.run(inputs, outputIndices: outputs)
+          while true {
+            let run = next.add(1, ordering: .relaxed).oldValue
+            guard run < runs else { break }
+            _ = try session.run(inputSets[run % inputSets.count], outputIndices: outputs)
           }
         } catch {
           failure.withLock { $0 = "\(error)" }
@@ -83,6 +111,36 @@ enum BenchCommand {
       throw PipeError(.data, "bench: model run failed: \(message)")
     }
     return Result(rows: runs * batch, runs: runs, seconds: seconds)
+  }
+
+  /// Reads up to `rows` rows of raw frames from `path`, one byte array per input.
+  static func readSample(path: String, format: RawFormat, rows: Int) throws(PipeError) -> [[UInt8]] {
+    guard format.inputRowBytes != nil else {
+      throw PipeError(.usage, "bench: --input needs a model without string inputs")
+    }
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else {
+      throw PipeError(.noInput, "bench: cannot open '\(path)': \(String(cString: strerror(errno)))")
+    }
+    defer { close(descriptor) }
+    var source = RawFrameSource(input: FileDescriptor(rawValue: descriptor), maxFrameBytes: 1 << 30)
+    var blocks = [[UInt8]](repeating: [], count: format.inputs.count)
+    var total = 0
+    while total < rows, let batch = try source.next() {
+      do {
+        try batch.payload.withUnsafeBytes { payload in
+          try format.withInputTensors(payload: payload) { tensors, count in
+            for (index, tensor) in tensors.enumerated() {
+              if case .bytes(let bytes) = tensor.contents { blocks[index].append(contentsOf: bytes) }
+            }
+            total += count
+          }
+        }
+      } catch {
+        throw PipeError(.data, "bench: --input \(batch.origin): \(error)")
+      }
+    }
+    return blocks
   }
 
   /// Deterministic input bytes for `rows` rows of `slot`: small values that

@@ -73,6 +73,9 @@ extension OptionSpec {
       "rows", value: "N", commands: [.bench],
       "Rows to score (default: 1000000)."),
     OptionSpec(
+      "input", value: "FILE", commands: [.bench],
+      "Score rows read from FILE (raw frames) instead of synthetic values."),
+    OptionSpec(
       "batch", value: "N", commands: [.bench],
       "Rows per model run (default: 4096)."),
     OptionSpec(

@@ -50,11 +50,12 @@ func singleModel(_ parsed: ParsedArguments) throws(PipeError) -> String {
   return model
 }
 
-/// The value of `--name` as an integer >= 1, or nil when absent.
-func positiveInt(_ parsed: ParsedArguments, _ name: String) throws(PipeError) -> Int? {
+/// The value of `--name` as an integer from 1 to `maximum`, or nil when absent.
+func positiveInt(_ parsed: ParsedArguments, _ name: String, maximum: Int = 1 << 20) throws(PipeError) -> Int?
+{
   guard let text = parsed.value(name) else { return nil }
-  guard let value = Int(text), value >= 1, value <= 1 << 20 else {
-    throw PipeError(.usage, "--\(name): expected a whole number from 1 to 1048576, got '\(text)'")
+  guard let value = Int(text), value >= 1, value <= maximum else {
+    throw PipeError(.usage, "--\(name): expected a whole number from 1 to \(maximum), got '\(text)'")
   }
   return value
 }

@@ -52,6 +52,11 @@ public struct LengthPrefixedFrameDecoder {
           )
         }
         _ = buffer.readUInt32LE()
+        if let payload = buffer.readBytes(length) {
+          // The common case: the whole payload is buffered; copy it once.
+          framesDecoded += 1
+          return Frame(number: number, offset: offset, payload: payload)
+        }
         state = .payload(
           number: number, offset: offset, bytes: [UInt8](repeating: 0, count: length), filled: 0)
       case .payload(let number, let offset, var bytes, var filled):

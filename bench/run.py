@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""onnxpipe's benchmark: systems side by side in one run, on the same input.
+
+    make bench-quick    (python3 bench/run.py --binary .build/release/onnxpipe --quick)
+
+Writes bench/results/<date>-<host>.json and .md, and prints the Markdown.
+Every system's predictions are checked against onnxpipe's before any speed
+is reported. Wall time covers the whole process (start-up and model load
+included); the C-API limit is `onnxpipe bench --input`, the model alone on
+the same rows in a tight loop with the same threads.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TMP = os.path.join(HERE, "results", "tmp")
+MODELS = os.path.join(ROOT, "Tests", "Fixtures", "models")
+# name, model file, features, classes, rows per quick run, what it stands for
+WORKLOADS = [
+    ("rf32", "rf32.onnx", 32, 2, 1_000_000, "50-tree random forest on 32 float features: model-bound"),
+    ("logreg", "logreg.onnx", 4, 3, 10_000_000, "logistic regression on 4 features: overhead-bound"),
+]
+PY = sys.executable
+
+
+def generate(path, rows, features, frame_rows=4096, seed=1):
+    if os.path.exists(path) and os.path.getsize(path) == rows * features * 4 + 4 * -(-rows // frame_rows):
+        return
+    rng = np.random.default_rng(seed)
+    with open(path, "wb") as f:
+        for start in range(0, rows, frame_rows):
+            chunk = rng.normal(size=(min(frame_rows, rows - start), features)).astype("<f4")
+            f.write(struct.pack("<I", chunk.nbytes))
+            f.write(chunk.tobytes())
+
+
+def timed(shell_command, out_path):
+    """Runs `shell_command` (whose measured process is wrapped by /usr/bin/time); returns seconds, peak KiB, CPU s."""
+    stats = os.path.join(TMP, "time.txt")
+    command = shell_command.format(time=f"/usr/bin/time -f '%e %M %U %S' -o {stats}", out=out_path)
+    subprocess.run(["bash", "-o", "pipefail", "-c", command], check=True)
+    wall, rss, user, system = open(stats).read().split()[-4:]
+    return float(wall), int(rss), float(user) + float(system)
+
+
+def frames(path):
+    data = open(path, "rb").read()
+    i, out = 0, []
+    while i < len(data):
+        (n,) = struct.unpack_from("<I", data, i)
+        out.append(data[i + 4 : i + 4 + n])
+        i += 4 + n
+    return out
+
+
+def same_predictions(a_path, b_path, classes=2):
+    a, b = frames(a_path), frames(b_path)
+    if len(a) != len(b):
+        return f"{len(a)} vs {len(b)} frames"
+    for index, (x, y) in enumerate(zip(a, b)):
+        if len(x) != len(y):
+            return f"frame {index + 1}: {len(x)} vs {len(y)} bytes"
+        rows = len(x) // (8 + 4 * classes)
+        if not np.array_equal(np.frombuffer(x, "<i8", rows), np.frombuffer(y, "<i8", rows)):
+            return f"frame {index + 1}: labels differ"
+        p, q = np.frombuffer(x, "<f4", offset=8 * rows), np.frombuffer(y, "<f4", offset=8 * rows)
+        if np.max(np.abs(p - q), initial=0) > 1e-5:
+            return f"frame {index + 1}: probabilities differ by {np.max(np.abs(p - q))}"
+    return None
+
+
+def measure(binary, workers, runs, name, model_file, features, classes, rows):
+    """One workload: every system on the same generated rows. Returns the results by system."""
+    model = os.path.join(MODELS, model_file)
+    data = os.path.join(TMP, f"{name}-{rows}.bin")
+    generate(data, rows, features)
+    systems = {
+        "onnxpipe": f"cat {data} | {{time}} {binary} -j {workers} {model} > {{out}}",
+        "python-stream": f"{{time}} {PY} {HERE}/baselines/stream_score.py {model} < {data} > {{out}}",
+        "python-pool (seed)": f"{{time}} {PY} {HERE}/baselines/pool_score.py {model} < {data} > {{out}}",
+    }
+    results = {}
+    for system, command in systems.items():
+        out = os.path.join(TMP, f"{name}-{system.split()[0]}.out")
+        timings = [timed(command, out) for _ in range(runs)]
+        if system != "onnxpipe":
+            mismatch = same_predictions(os.path.join(TMP, f"{name}-onnxpipe.out"), out, classes)
+            if mismatch:
+                sys.exit(f"bench: {system} disagrees with onnxpipe on {name}: {mismatch}")
+        walls = [t[0] for t in timings]
+        results[system] = {
+            "rows_per_s": rows / statistics.median(walls),
+            "rows_per_s_min": rows / max(walls),
+            "rows_per_s_max": rows / min(walls),
+            "peak_rss_mb": max(t[1] for t in timings) / 1024,
+            "cpu_s": statistics.median(t[2] for t in timings),
+            "mb_in_per_s": os.path.getsize(data) / 1e6 / statistics.median(walls),
+        }
+    limits = []
+    for _ in range(runs):
+        text = subprocess.run(
+            [binary, "bench", "-j", str(workers), "--rows", str(rows), "--input", data, "--json", model],
+            check=True, capture_output=True, text=True).stdout
+        limits.append(json.loads(text)["rows_per_s"])
+    results["C API limit (onnxpipe bench)"] = {
+        "rows_per_s": statistics.median(limits), "rows_per_s_min": min(limits), "rows_per_s_max": max(limits),
+    }
+    return data, results
+
+
+def table(results):
+    onnxpipe = results["onnxpipe"]["rows_per_s"]
+    lines = [
+        "| system | rows/s (min-max) | MB/s in | peak RSS | CPU s | onnxpipe / system |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in results.items():
+        rss = f"{r['peak_rss_mb']:.0f} MB" if "peak_rss_mb" in r else "-"
+        cpu_s = f"{r['cpu_s']:.2f}" if "cpu_s" in r else "-"
+        mbps = f"{r['mb_in_per_s']:.0f}" if "mb_in_per_s" in r else "-"
+        ratio = "-" if name == "onnxpipe" else f"{onnxpipe / r['rows_per_s']:.2f}"
+        lines.append(
+            f"| {name} | {fmt(r['rows_per_s'])} ({fmt(r['rows_per_s_min'])}-{fmt(r['rows_per_s_max'])}) "
+            f"| {mbps} | {rss} | {cpu_s} | {ratio} |")
+    return lines
+
+
+def fmt(rate):
+    return f"{rate / 1e6:.2f} M" if rate >= 1e6 else f"{rate / 1e3:.0f} k"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "onnxpipe"))
+    parser.add_argument("--quick", action="store_true", help="1 M rows per workload instead of 4 M")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    os.makedirs(TMP, exist_ok=True)
+    binary = os.path.abspath(args.binary)
+    workers = os.cpu_count()
+    scale = 1 if args.quick else 4
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    report = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"), "host": socket.gethostname(),
+        "cpu": cpu, "cores": workers, "platform": platform.platform(), "runs": args.runs,
+        "command": " ".join(["python3", "bench/run.py"] + sys.argv[1:]), "workloads": {},
+    }
+    lines = [
+        f"Machine: {cpu}, {workers} cores. 4096-row raw frames through a pipe; "
+        f"median of {args.runs} runs, whole-process wall time; `-j {workers}` everywhere.",
+    ]
+    for name, model_file, features, classes, quick_rows, about in WORKLOADS:
+        rows = quick_rows * scale
+        data, results = measure(binary, workers, args.runs, name, model_file, features, classes, rows)
+        report["workloads"][name] = {"about": about, "rows": rows, "bytes": os.path.getsize(data), "results": results}
+        lines += ["", f"**{name}** ({about}; {rows} rows, {os.path.getsize(data) / 1e6:.0f} MB):", ""]
+        lines += table(results)
+    # Memory on a long stream: the rf32 rows eight times over through a pipe.
+    data = os.path.join(TMP, f"rf32-{report['workloads']['rf32']['rows']}.bin")
+    model = os.path.join(MODELS, "rf32.onnx")
+    wall, rss, _ = timed(f"for i in 1 2 3 4 5 6 7 8; do cat {data}; done | {{time}} {binary} {model} > /dev/null", "")
+    report["long_stream"] = {"bytes": 8 * os.path.getsize(data), "seconds": wall, "peak_rss_mb": rss / 1024}
+    lines += ["", f"Long stream: rf32, {8 * os.path.getsize(data) / 1e9:.1f} GB through a pipe in {wall:.1f} s, "
+                  f"peak RSS {rss / 1024:.0f} MB (against {report['workloads']['rf32']['results']['onnxpipe']['peak_rss_mb']:.0f} MB "
+                  f"for {os.path.getsize(data) / 1e6:.0f} MB)."]
+    markdown = "\n".join(lines) + "\n"
+    stem = os.path.join(HERE, "results", f"{datetime.date.today().isoformat()}-{socket.gethostname()}")
+    with open(stem + ".json", "w") as f:
+        json.dump(report, f, indent=1)
+    with open(stem + ".md", "w") as f:
+        f.write(markdown)
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()
