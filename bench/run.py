@@ -181,6 +181,21 @@ def main():
     with open(stem + ".md", "w") as f:
         f.write(markdown)
     print(markdown)
+    update_readme(markdown, report)
+
+
+def update_readme(markdown, report):
+    """Puts the table between the bench markers of README.md, with the command and machine."""
+    path = os.path.join(ROOT, "README.md")
+    text = open(path).read()
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    if begin not in text or end not in text:
+        return
+    body = f"`{report['command']}` on {report['date'][:10]} ({report['platform']}):\n\n" + markdown
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    with open(path, "w") as f:
+        f.write(head + begin + "\n" + body + end + tail)
 
 
 if __name__ == "__main__":

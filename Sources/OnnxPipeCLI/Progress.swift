@@ -73,7 +73,7 @@ func peakResidentKilobytes() -> Int {
   defer { fclose(file) }
   var line = [CChar](repeating: 0, count: 256)
   while fgets(&line, Int32(line.count), file) != nil {
-    let text = String(cString: line)
+    let text = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     if text.hasPrefix("VmHWM:") {
       return Int(text.dropFirst(6).filter(\.isNumber)) ?? -1
     }
