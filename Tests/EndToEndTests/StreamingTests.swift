@@ -123,3 +123,33 @@ final class LiveProcess: @unchecked Sendable {
     #expect(Double(large) <= Double(small) * 1.2, "peak RSS grew from \(small) to \(large) KiB")
   }
 }
+
+@Suite struct ProgressTests {
+  @Test func progressIsSilentWhenStderrIsNotATerminal() throws {
+    let result = try run(
+      ["--progress", fixture("models/logreg.onnx")], input: Array(logregFrames.joined()))
+    #expect(result.status == 0)
+    #expect(result.stderr == "")
+  }
+
+  @Test func progressDrawsAStatusLineOnATerminal() throws {
+    // script(1) gives onnxpipe a pseudo-terminal; the input stays open for 0.8 s so
+    // the 250 ms status line is drawn at least twice before the end.
+    let frames = fixture("../../examples/iris/rows.bin")
+    let command =
+      "(cat '\(frames)'; sleep 0.8) | '\(binaryPath)' --progress '\(fixture("models/logreg.onnx"))' > /dev/null"
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+    process.arguments = ["-qec", command, "/dev/null"]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    #expect(
+      text.contains("\r\u{1B}[K8 rows  2 frames  "), "status line missing from: \(text.debugDescription)")
+    #expect(text.hasSuffix("\r\u{1B}[K"), "status line not erased at the end")
+  }
+}
