@@ -27,7 +27,7 @@ enum BenchCommand {
       path: path, intraThreads: intra, optimization: try optimizationLevel(parsed))
     let engine = OrtEngine(session: session)
     let format = try RawFormat(signature: engine.signature, pinnedDimensions: try dimensions(parsed))
-    let sample = try parsed.value("input").map { (file) throws(PipeError) in
+    let sample = try parsed.value("sample").map { (file) throws(PipeError) in
       try readSample(path: file, format: format, rows: rows)
     }
     let result = try measure(
@@ -56,7 +56,8 @@ enum BenchCommand {
     if let sample {
       let sampleRows = sample[0].count / format.inputs[0].rowBytes!
       guard sampleRows >= batch else {
-        throw PipeError(.usage, "bench: --input holds \(sampleRows) rows, fewer than one --batch of \(batch)")
+        throw PipeError(
+          .usage, "bench: --sample holds \(sampleRows) rows, fewer than one --batch of \(batch)")
       }
       batchesInData = sampleRows / batch
       blocks = sample.map { bytes in
@@ -116,7 +117,7 @@ enum BenchCommand {
   /// Reads up to `rows` rows of raw frames from `path`, one byte array per input.
   static func readSample(path: String, format: RawFormat, rows: Int) throws(PipeError) -> [[UInt8]] {
     guard format.inputRowBytes != nil else {
-      throw PipeError(.usage, "bench: --input needs a model without string inputs")
+      throw PipeError(.usage, "bench: --sample needs a model without string inputs")
     }
     let descriptor = open(path, O_RDONLY)
     guard descriptor >= 0 else {
@@ -137,7 +138,7 @@ enum BenchCommand {
           }
         }
       } catch {
-        throw PipeError(.data, "bench: --input \(batch.origin): \(error)")
+        throw PipeError(.data, "bench: --sample \(batch.origin): \(error)")
       }
     }
     return blocks

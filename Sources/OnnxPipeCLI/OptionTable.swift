@@ -37,8 +37,14 @@ extension OptionSpec {
   /// Every option onnxpipe accepts.
   public static let table: [OptionSpec] = [
     OptionSpec(
+      "in", value: "FORMAT", commands: [.score],
+      "Input format: raw (default), ndjson, csv or lines."),
+    OptionSpec(
+      "out", value: "FORMAT", commands: [.score],
+      "Output format: raw for raw input; ndjson (default for text input) or csv."),
+    OptionSpec(
       "format", short: "f", value: "FORMAT", commands: [.score],
-      "Input and output format. Only 'raw' (length-prefixed tensor frames) for now."),
+      "Set both --in and --out (raw, ndjson or csv)."),
     OptionSpec(
       "workers", short: "j", value: "N", commands: [.score, .bench],
       "Worker threads running the model (default: online CPUs)."),
@@ -48,6 +54,31 @@ extension OptionSpec {
     OptionSpec(
       "queue-depth", value: "N", commands: [.score],
       "Batches read but not yet written, at most (default: 2 x workers). Bounds memory."),
+    OptionSpec(
+      "keep", commands: [.score],
+      "Text formats: write each input record with the outputs added."),
+    OptionSpec(
+      "input", value: "NAME=FIELD", repeatable: true, commands: [.score],
+      "Text formats: feed input NAME from FIELD (NDJSON dotted path or CSV column; repeatable)."),
+    OptionSpec(
+      "columns", value: "LIST", commands: [.score],
+      "CSV: the columns feeding the inputs, in model order (default: every numeric column)."),
+    OptionSpec(
+      "batch-size", value: "N", commands: [.score],
+      "Text formats: records per model run, at most (default: 1024)."),
+    OptionSpec(
+      "max-delay", value: "MS", commands: [.score],
+      "Text formats: send a partial batch after MS milliseconds without a full one (default: 5)."),
+    OptionSpec(
+      "on-error", value: "POLICY", commands: [.score],
+      "Text formats: a bad record fails the run (fail, default), is skipped (skip) or gets null outputs (null)."
+    ),
+    OptionSpec(
+      "errors", value: "FILE", commands: [.score],
+      "Text formats: write each rejected record to FILE as NDJSON (line, reason, record)."),
+    OptionSpec(
+      "max-record-bytes", value: "SIZE", commands: [.score],
+      "Text formats: refuse records longer than SIZE (default: 1M; K, M, G suffixes)."),
     OptionSpec(
       "outputs", value: "LIST", commands: [.score],
       "Comma-separated outputs to write, in that order (default: every tensor output)."),
@@ -73,7 +104,7 @@ extension OptionSpec {
       "rows", value: "N", commands: [.bench],
       "Rows to score (default: 1000000)."),
     OptionSpec(
-      "input", value: "FILE", commands: [.bench],
+      "sample", value: "FILE", commands: [.bench],
       "Score rows read from FILE (raw frames) instead of synthetic values."),
     OptionSpec(
       "batch", value: "N", commands: [.bench],

@@ -24,8 +24,10 @@ final class OrtEngine: InferenceEngine {
     }
     let results = try session.run(values, outputIndices: outputs)
     return try zip(outputs, results).map { index, value in
-      guard try value.kind() == .tensor else {
-        throw PipeError(.usage, "output '\(signature.outputs[index].name)' is not a tensor")
+      switch try value.kind() {
+      case .tensor: break
+      case .sequence: return try Self.sequenceOfMaps(value, name: signature.outputs[index].name)
+      default: throw PipeError(.usage, "output '\(signature.outputs[index].name)' is not a tensor")
       }
       let (ortElement, shape) = try value.tensorShape()
       let element = ElementType(rawValue: ortElement.rawValue)!
@@ -35,6 +37,32 @@ final class OrtEngine: InferenceEngine {
       let bytes = try value.withUnsafeTensorBytes { Array($0) }
       return OutputTensor(element: element, shape: shape, contents: .bytes(bytes))
     }
+  }
+
+  /// A `seq(map(K, V))` output (ZipMap) as one list of entries per row.
+  private static func sequenceOfMaps(_ value: Value, name: String) throws -> OutputTensor {
+    let count = try value.elementCount()
+    var rows: [[MapEntry]] = []
+    rows.reserveCapacity(count)
+    for index in 0..<count {
+      let map = try value.element(at: index)
+      guard try map.kind() == .map else {
+        throw PipeError(.usage, "output '\(name)' is not a sequence of maps")
+      }
+      let keysValue = try map.element(at: 0)
+      let values = try map.element(at: 1).withUnsafeTensorBytes { raw -> [Double] in
+        raw.count == 0 ? [] : raw.bindMemory(to: Float.self).map(Double.init)
+      }
+      let keys: [String]
+      if try keysValue.tensorShape().elementType == .string {
+        keys = try keysValue.stringElements()
+      } else {
+        keys = try keysValue.withUnsafeTensorBytes { raw in raw.bindMemory(to: Int64.self).map { String($0) }
+        }
+      }
+      rows.append(zip(keys, values).map { MapEntry(key: $0, value: $1) })
+    }
+    return OutputTensor(element: .float32, shape: [count], contents: .maps(rows))
   }
 
   static func ortType(_ element: ElementType) -> TensorElementType {

@@ -55,7 +55,8 @@ final class ProgressReporter: Sendable {
     let seconds = max(Double(nanoseconds) / 1e9, 1e-9)
     let rows = stats.rows.load(ordering: .relaxed)
     let (p50, p99) = stats.latency.withLock { ($0.quantile(0.5) ?? 0, $0.quantile(0.99) ?? 0) }
-    return "onnxpipe: stats: rows=\(rows) frames=\(stats.batches.load(ordering: .relaxed))"
+    return "onnxpipe: stats: rows=\(rows) rejected=\(stats.rejected.load(ordering: .relaxed))"
+      + " batches=\(stats.batches.load(ordering: .relaxed))"
       + " bytes_in=\(stats.bytesIn.load(ordering: .relaxed)) bytes_out=\(stats.bytesOut.load(ordering: .relaxed))"
       + " seconds=\(Format.fixed(seconds, 3)) rows_per_s=\(Format.fixed(Double(rows) / seconds, 0))"
       + " mb_in_per_s=\(Format.fixed(Double(stats.bytesIn.load(ordering: .relaxed)) / seconds / 1e6, 1))"

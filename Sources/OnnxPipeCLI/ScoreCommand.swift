@@ -1,5 +1,9 @@
 import OnnxPipeCore
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// `onnxpipe [OPTIONS] MODEL`: score stdin to stdout.
 enum ScoreCommand {
   /// Runs the filter and returns how it ended; never exits by itself except
@@ -9,18 +13,54 @@ enum ScoreCommand {
     let session = try ModelLoader.load(
       path: options.modelPath, intraThreads: options.intraThreads, optimization: options.optimization)
     let engine = OrtEngine(session: session)
-    let format = try RawFormat(
-      signature: engine.signature, outputNames: options.outputs, pinnedDimensions: options.pinnedDimensions)
-    let pipeline = Pipeline(
-      source: RawFrameSource(input: .standardInput, maxFrameBytes: options.maxFrameBytes),
-      processor: RawFrameProcessor(format: format, engine: engine),
-      sink: FileDescriptorSink(.standardOutput),
-      configuration: PipelineConfiguration(workers: options.workers, window: options.queueDepth))
-    Signals.watch { [pipeline] signal in pipeline.interrupt(signal: signal) }
-    let reporter = ProgressReporter(stats: pipeline.stats, started: started)
+    var configuration = PipelineConfiguration(workers: options.workers, window: options.queueDepth)
+    let outcome: PipelineOutcome
+    let stats = PipelineStats()
+    let reporter = ProgressReporter(stats: stats, started: started)
     let live = options.progress && FileDescriptor.standardError.isTerminal
-    if live { reporter.startLiveLine() }
-    let outcome = pipeline.run()
+    func runPipeline<Source: BatchSource>(
+      _ source: Source, _ processor: any BatchProcessor, deadLetters: (any OutputSink)? = nil
+    ) -> PipelineOutcome {
+      let pipeline = Pipeline(
+        source: source, processor: processor, sink: FileDescriptorSink(.standardOutput),
+        configuration: configuration, stats: stats, deadLetters: deadLetters)
+      Signals.watch { [pipeline] signal in pipeline.interrupt(signal: signal) }
+      if live { reporter.startLiveLine() }
+      return pipeline.run()
+    }
+    if options.isText {
+      var source = TextBatchSource(
+        input: .standardInput, syntax: options.input == "csv" ? .csv : .lines, batchSize: options.batchSize,
+        maxDelayMilliseconds: options.maxDelayMilliseconds, maxRecordBytes: options.maxRecordBytes,
+        skipBlankRecords: options.input != "lines")
+      var header: [UInt8]?
+      var firstRecord: [UInt8]?
+      if options.input == "csv" {
+        guard let record = try source.nextRecord() else { return .success }  // no header: empty input
+        if record.oversized { throw PipeError(.data, "line 1: CSV header longer than --max-record-bytes") }
+        header = record.bytes
+        firstRecord = try source.peekRecord()
+      }
+      var format = try TextFormat(
+        signature: engine.signature, input: TextInputFormat(rawValue: options.input)!,
+        output: TextOutputFormat(rawValue: options.output)!,
+        mapping: TextFormat.Mapping(
+          fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
+          outputNames: options.outputs),
+        keep: options.keep, onError: options.onError, maxRecordBytes: options.maxRecordBytes,
+        csvHeaderRecord: header, firstRecord: firstRecord)
+      if format.needsProbe { try format.probeOutputs(engine: engine) }
+      configuration.preamble = format.outputHeader()
+      let deadLetters = try options.errorsPath.map { (path) throws(PipeError) in try openForWriting(path) }
+      outcome = runPipeline(
+        source, TextBatchProcessor(format: format, engine: engine), deadLetters: deadLetters)
+    } else {
+      let format = try RawFormat(
+        signature: engine.signature, outputNames: options.outputs, pinnedDimensions: options.pinnedDimensions)
+      outcome = runPipeline(
+        RawFrameSource(input: .standardInput, maxFrameBytes: options.maxFrameBytes),
+        RawFrameProcessor(format: format, engine: engine))
+    }
     reporter.stop(erase: live)
     if options.stats { try? FileDescriptor.standardError.writeAll(reporter.summaryLine()) }
     switch outcome {
@@ -33,5 +73,14 @@ enum ScoreCommand {
     case .failed(let error):
       throw error
     }
+  }
+
+  /// Opens `path` for the dead-letter file (created or truncated).
+  private static func openForWriting(_ path: String) throws(PipeError) -> FileDescriptorSink {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else {
+      throw PipeError(.io, "--errors: cannot create '\(path)': \(String(cString: strerror(errno)))")
+    }
+    return FileDescriptorSink(FileDescriptor(rawValue: descriptor))
   }
 }

@@ -16,12 +16,82 @@ public struct ScoreOptions: Sendable, Equatable {
   public var optimization: String
   public var progress: Bool
   public var stats: Bool
+  /// `raw`, or a text input format.
+  public var input: String
+  /// `raw`, or a text output format.
+  public var output: String
+  public var keep: Bool
+  public var fields: [String: String]
+  public var columns: [String]?
+  public var batchSize: Int
+  public var maxDelayMilliseconds: Int
+  public var onError: OnErrorPolicy
+  public var errorsPath: String?
+  public var maxRecordBytes: Int
+
+  /// Whether records are text (NDJSON, CSV, lines) rather than raw frames.
+  public var isText: Bool { input != "raw" }
 
   /// Validates `parsed` for the score command.
   public init(_ parsed: ParsedArguments) throws(PipeError) {
     modelPath = try singleModel(parsed)
-    if let format = parsed.value("format"), format != "raw" {
-      throw PipeError(.usage, "--format: unknown format '\(format)' (known: raw)")
+    let both = parsed.value("format")
+    input = parsed.value("in") ?? both ?? "raw"
+    guard ["raw", "ndjson", "csv", "lines"].contains(input) else {
+      throw PipeError(.usage, "--in: unknown format '\(input)' (known: raw, ndjson, csv, lines)")
+    }
+    output = parsed.value("out") ?? (both == "lines" ? nil : both) ?? (input == "raw" ? "raw" : "ndjson")
+    guard ["raw", "ndjson", "csv"].contains(output) else {
+      throw PipeError(.usage, "--out: unknown format '\(output)' (known: raw, ndjson, csv)")
+    }
+    if (input == "raw") != (output == "raw") {
+      throw PipeError(
+        .usage, "--in \(input) --out \(output): raw frames in and out go together; text formats mix freely")
+    }
+    keep = parsed.has("keep")
+    fields = [:]
+    for item in parsed.values["input"] ?? [] {
+      let parts = item.split(separator: "=", maxSplits: 1)
+      guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+        throw PipeError(.usage, "--input: expected NAME=FIELD, got '\(item)'")
+      }
+      fields[String(parts[0])] = String(parts[1])
+    }
+    columns = try parsed.value("columns").map { (list) throws(PipeError) in
+      let names = list.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      if names.contains(where: \.isEmpty) { throw PipeError(.usage, "--columns: empty name in '\(list)'") }
+      return names
+    }
+    batchSize = try positiveInt(parsed, "batch-size") ?? 1024
+    maxDelayMilliseconds =
+      try parsed.value("max-delay").map { (text) throws(PipeError) in
+        guard let value = Int(text), value >= 0, value <= 3_600_000 else {
+          throw PipeError(.usage, "--max-delay: expected milliseconds from 0 to 3600000, got '\(text)'")
+        }
+        return value
+      } ?? 5
+    let policy = parsed.value("on-error") ?? "fail"
+    guard let onError = OnErrorPolicy(rawValue: policy) else {
+      throw PipeError(.usage, "--on-error: expected fail, skip or null, got '\(policy)'")
+    }
+    self.onError = onError
+    errorsPath = parsed.value("errors")
+    maxRecordBytes =
+      try parsed.value("max-record-bytes").map { (text) throws(PipeError) in
+        let size = try byteSize(text, option: "max-record-bytes")
+        guard size >= 1 else { throw PipeError(.usage, "--max-record-bytes: must be at least 1") }
+        return size
+      } ?? (1 << 20)
+    if input == "raw" {
+      for option in [
+        "keep", "input", "columns", "batch-size", "max-delay", "on-error", "errors", "max-record-bytes",
+      ]
+      where parsed.has(option) {
+        throw PipeError(.usage, "--\(option) applies to text formats (--in ndjson, csv or lines)")
+      }
+    }
+    if parsed.has("columns") && input != "csv" {
+      throw PipeError(.usage, "--columns applies to --in csv")
     }
     workers = try positiveInt(parsed, "workers") ?? onlineProcessors()
     intraThreads = try positiveInt(parsed, "intra-threads") ?? 1
@@ -83,7 +153,7 @@ func optimizationLevel(_ parsed: ParsedArguments) throws(PipeError) -> String {
 }
 
 /// A byte count with an optional K, M or G suffix (powers of 1024).
-func byteSize(_ text: String) throws(PipeError) -> Int {
+func byteSize(_ text: String, option: String = "max-frame-bytes") throws(PipeError) -> Int {
   var digits = Substring(text)
   var scale = 1
   switch digits.last?.uppercased() {

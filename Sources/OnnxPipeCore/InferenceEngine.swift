@@ -20,12 +20,25 @@ public struct InputTensor {
   }
 }
 
-/// One output tensor returned by an engine, owning its data.
+/// One key and value of a map output (skl2onnx's ZipMap: class label to probability).
+public struct MapEntry: Sendable, Equatable {
+  public let key: String
+  public let value: Double
+
+  public init(key: String, value: Double) {
+    self.key = key
+    self.value = value
+  }
+}
+
+/// One output returned by an engine, owning its data.
 public struct OutputTensor: Sendable, Equatable {
-  /// The tensor's contents: little-endian bytes or strings.
+  /// The output's contents: little-endian bytes, strings, or one map per row.
   public enum Contents: Sendable, Equatable {
     case bytes([UInt8])
     case strings([String])
+    /// A sequence of maps (non-tensor output), one per row; `element` is the values' type.
+    case maps([[MapEntry]])
   }
 
   public let element: ElementType

@@ -111,7 +111,7 @@ final class LiveProcess: @unchecked Sendable {
       let errors = String(decoding: live.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
       live.process.waitUntilExit()
       #expect(live.process.terminationStatus == 0)
-      #expect(errors.contains(" frames=\(frames) "))
+      #expect(errors.contains(" batches=\(frames) "))
       let field = errors.split(separator: " ").first { $0.hasPrefix("peak_rss_kb=") }
       return Int(field?.dropFirst("peak_rss_kb=".count).trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
         ?? -1

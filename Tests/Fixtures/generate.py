@@ -21,7 +21,10 @@ import onnxruntime as ort
 from onnx import TensorProto, helper
 from skl2onnx import to_onnx
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from skl2onnx.common.data_types import StringTensorType
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = os.path.join(HERE, "models")
@@ -99,6 +102,59 @@ def reshape_model():
     return save(model, "reshape.onnx")
 
 
+LOG_WORDS = {
+    0: ["GET", "200", "OK", "index.html", "served", "cache", "hit", "user", "login", "success"],
+    1: ["ERROR", "500", "timeout", "failed", "exception", "database", "refused", "crash", "panic", "denied"],
+}
+
+
+def log_lines(rng, count):
+    lines, labels = [], []
+    for _ in range(count):
+        label = int(rng.integers(0, 2))
+        words = list(rng.choice(LOG_WORDS[label], size=5)) + list(rng.choice(LOG_WORDS[1 - label], size=1))
+        rng.shuffle(words)
+        lines.append(" ".join(words))
+        labels.append(label)
+    return lines, labels
+
+
+def text_classifier(rng):
+    """TF-IDF + logistic regression over log lines: a string input [N, 1] (needs en_US.UTF-8)."""
+    lines, labels = log_lines(rng, 400)
+    pipeline = make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=500)).fit(lines, labels)
+    model = to_onnx(pipeline, initial_types=[("text", StringTensorType([None, 1]))], target_opset=OPSETS,
+                    options={id(pipeline.steps[-1][1]): {"zipmap": False}})
+    return save(model, "text_clf.onnx")
+
+
+def number_text(value):
+    """The shortest text that reads back to the same float32."""
+    return np.format_float_positional(np.float32(value), unique=True, trim="-") if abs(value) >= 1e-4 or value == 0 \
+        else np.format_float_scientific(np.float32(value), unique=True, trim="-")
+
+
+def text_case(name, model_path, records, feeds, outputs):
+    """Writes NAME.ndjson/.csv/.lines inputs (records: list of text) and NAME.expected.json:
+    one object per record with onnxruntime's outputs as lists."""
+    session = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    results = session.run(outputs, feeds)
+    expected = []
+    for row in range(len(np.asarray(results[0]) if not isinstance(results[0], list) else results[0])):
+        item = {}
+        for output_name, result in zip(outputs, results):
+            value = result[row]
+            if isinstance(value, dict):
+                item[output_name] = {str(k): float(v) for k, v in value.items()}
+            else:
+                item[output_name] = np.asarray(value).tolist()
+        expected.append(item)
+    with open(os.path.join(STREAMS, name), "w") as f:
+        f.write("".join(records))
+    with open(os.path.join(STREAMS, name + ".expected.json"), "w") as f:
+        json.dump(expected, f)
+
+
 def frame(payload):
     return struct.pack("<I", len(payload)) + payload
 
@@ -159,6 +215,7 @@ def main():
     st = strings_model()
     mx = mixed_model()
     reshape_model()
+    text = text_classifier(rng)
 
     cases = []
     sizes = [1, 7, 4096, 0, 300, 2, 1000, 33]
@@ -174,6 +231,23 @@ def main():
         for n in [2, 9, 100]]))
     with open(os.path.join(STREAMS, "manifest.json"), "w") as f:
         json.dump(cases, f, indent=1)
+
+    # Text formats: the same rows as NDJSON and CSV, with onnxruntime's outputs.
+    x = rng.normal(size=(300, 32)).astype(np.float32)
+    x[0, :3] = [1e-7, -0.0, 123456.79]
+    ndjson = ['{"id":%d,"features":[%s],"note":"row %d"}\n' % (i, ",".join(number_text(v) for v in row), i)
+              for i, row in enumerate(x)]
+    text_case("rf32.ndjson", rf, ndjson, {"X": x}, ["label", "probabilities"])
+    header = "id," + ",".join(f"f{j}" for j in range(32)) + ",note\n"
+    csv_rows = ['%d,%s,"row, %d"\n' % (i, ",".join(number_text(v) for v in row), i) for i, row in enumerate(x)]
+    text_case("rf32.csv", rf, [header] + csv_rows, {"X": x}, ["label", "probabilities"])
+    z = rng.normal(size=(50, 4)).astype(np.float32)
+    text_case("logreg_zipmap.ndjson", lrz, ['{"X":[%s]}\n' % ",".join(number_text(v) for v in row) for row in z],
+              {"X": z}, ["output_label", "output_probability"])
+    lines, _ = log_lines(rng, 200)
+    lines[3] = "ERROR \"quoted\" \\ back\tslash ünïcode"
+    text_case("text.lines", text, [line + "\n" for line in lines],
+              {"text": np.array(lines, dtype=object).reshape(-1, 1)}, ["label", "probabilities"])
 
     # The bundled example for `make demo`: the logistic regression over 8 rows.
     os.makedirs(os.path.join(EXAMPLES, "iris"), exist_ok=True)

@@ -13,6 +13,7 @@ extension RawFormat {
       switch result.contents {
       case .bytes(let bytes): payloadBytes += bytes.count
       case .strings(let strings): payloadBytes += strings.reduce(0) { $0 + 4 + $1.utf8.count }
+      case .maps: throw PipeError(.software, "raw frames carry tensors only, the engine returned a map")
       }
     }
     guard payloadBytes <= Int(UInt32.max) else {
@@ -29,6 +30,7 @@ extension RawFormat {
           appendUInt32LE(UInt32(string.utf8.count), to: &frame)
           frame.append(contentsOf: string.utf8)
         }
+      case .maps: break
       }
     }
   }

@@ -59,6 +59,18 @@ public struct InputBuffer {
     return written
   }
 
+  /// Calls `body` with the readable bytes; they must not escape.
+  public func withReadableBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try storage.withUnsafeBytes { raw in
+      try body(UnsafeRawBufferPointer(rebasing: raw[readerIndex..<writerIndex]))
+    }
+  }
+
+  /// Skips `count` readable bytes.
+  public mutating func skip(_ count: Int) {
+    moveReaderIndex(by: count)
+  }
+
   /// The little-endian `UInt32` at the cursor, without moving it.
   public func peekUInt32LE() -> UInt32? {
     guard readableBytes >= 4 else { return nil }

@@ -8,26 +8,47 @@ public struct BatchOrigin: Sendable, Equatable, CustomStringConvertible {
   public let unit: Unit
   /// 1-based number of the first frame/line/record of the batch.
   public let number: Int
-  /// Byte offset in the input stream where the batch starts.
-  public let byteOffset: UInt64
+  /// Byte offset in the input stream where the batch starts, when known.
+  public let byteOffset: UInt64?
 
-  public init(unit: Unit, number: Int, byteOffset: UInt64) {
+  public init(unit: Unit, number: Int, byteOffset: UInt64?) {
     self.unit = unit
     self.number = number
     self.byteOffset = byteOffset
   }
 
-  public var description: String { "\(unit.rawValue) \(number) (byte \(byteOffset))" }
+  public var description: String {
+    byteOffset.map { "\(unit.rawValue) \(number) (byte \($0))" } ?? "\(unit.rawValue) \(number)"
+  }
+}
+
+/// Where one text record sits in a batch's payload.
+public struct RecordSpan: Sendable, Equatable {
+  /// The record's bytes in the payload, without its line ending.
+  public var range: Range<Int>
+  /// 1-based input line where the record starts.
+  public var line: Int
+  /// The record was longer than --max-record-bytes; `range` holds only its start.
+  public var oversized: Bool
+
+  public init(range: Range<Int>, line: Int, oversized: Bool = false) {
+    self.range = range
+    self.line = line
+    self.oversized = oversized
+  }
 }
 
 /// A unit of work: the bytes the reader found, not yet parsed.
 public struct Batch: Sendable {
   public var origin: BatchOrigin
   public var payload: [UInt8]
+  /// For text formats, the records in `payload`; empty for raw frames.
+  public var records: [RecordSpan]
 
-  public init(origin: BatchOrigin, payload: [UInt8]) {
+  public init(origin: BatchOrigin, payload: [UInt8], records: [RecordSpan] = []) {
     self.origin = origin
     self.payload = payload
+    self.records = records
   }
 }
 
@@ -35,10 +56,22 @@ public struct Batch: Sendable {
 public struct ScoredBatch: Sendable, Equatable {
   public var bytes: [UInt8]
   public var rows: Int
+  /// Records rejected (skipped or written as nulls) under --on-error skip|null.
+  public var rejected: Int
+  /// Dead-letter lines (NDJSON) for the --errors file, in record order.
+  public var deadLetters: [UInt8]
+  /// Set under --on-error fail: the first bad record. `bytes` holds every
+  /// record before it; the run stops with this error once they are written.
+  public var failure: PipeError?
 
-  public init(bytes: [UInt8], rows: Int) {
+  public init(
+    bytes: [UInt8], rows: Int, rejected: Int = 0, deadLetters: [UInt8] = [], failure: PipeError? = nil
+  ) {
     self.bytes = bytes
     self.rows = rows
+    self.rejected = rejected
+    self.deadLetters = deadLetters
+    self.failure = failure
   }
 }
 

@@ -6,6 +6,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
   public var window: Int
   /// Output bytes gathered before a write(2) while more results are ready.
   public var writeBufferBytes: Int
+  /// Bytes written before the first batch (a CSV header).
+  public var preamble: [UInt8] = []
 
   public init(workers: Int, window: Int, writeBufferBytes: Int = 1 << 18) {
     precondition(workers >= 1, "workers must be at least 1, got \(workers)")
@@ -50,16 +52,20 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   private var admittedAt: [Int: UInt64] = [:]
   private var source: Source
   private var sink: Sink
+  private var deadLetterSink: (any OutputSink)?
   private let processor: any BatchProcessor
   private let configuration: PipelineConfiguration
   /// Live counters; read them from another thread for progress.
   public let stats: PipelineStats
 
+  /// - Parameter deadLetters: where rejected records go (`--errors FILE`), if anywhere.
   public init(
     source: Source, processor: any BatchProcessor, sink: Sink,
-    configuration: PipelineConfiguration, stats: PipelineStats = PipelineStats()
+    configuration: PipelineConfiguration, stats: PipelineStats = PipelineStats(),
+    deadLetters: (any OutputSink)? = nil
   ) {
     self.source = source
+    self.deadLetterSink = deadLetters
     self.processor = processor
     self.sink = sink
     self.configuration = configuration
@@ -162,7 +168,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   // MARK: writer
 
   private func writeLoop() -> PipelineOutcome {
-    var buffer: [UInt8] = []
+    var buffer: [UInt8] = configuration.preamble
     buffer.reserveCapacity(configuration.writeBufferBytes)
     var pendingLatencies: [UInt64] = []
     do throws(PipeError) {
@@ -193,6 +199,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
           if let started { pendingLatencies.append(started) }
           stats.rows.add(scored.rows, ordering: .relaxed)
           stats.batches.add(1, ordering: .relaxed)
+          stats.rejected.add(scored.rejected, ordering: .relaxed)
           if buffer.count + scored.bytes.count > configuration.writeBufferBytes {
             try flush(&buffer, &pendingLatencies)
           }
@@ -202,6 +209,11 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
             recordLatencies(&pendingLatencies)
           } else {
             buffer.append(contentsOf: scored.bytes)
+          }
+          if !scored.deadLetters.isEmpty { try writeDeadLetters(scored.deadLetters) }
+          if let failure = scored.failure {
+            try flush(&buffer, &pendingLatencies)
+            return .failed(failure)
           }
         case .finish(let end):
           try flush(&buffer, &pendingLatencies)
@@ -237,6 +249,15 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
       do throws(PipeError) { try sink.write(raw) } catch { failure = error }
     }
     if let failure { throw failure }
+  }
+
+  private func writeDeadLetters(_ bytes: [UInt8]) throws(PipeError) {
+    guard deadLetterSink != nil else { return }
+    var failure: PipeError?
+    bytes.withUnsafeBytes { raw in
+      do throws(PipeError) { try deadLetterSink!.write(raw) } catch { failure = error }
+    }
+    if let failure { throw PipeError(.io, "--errors file: \(failure.message)") }
   }
 
   private func recordLatencies(_ latencies: inout [UInt64]) {

@@ -5,6 +5,8 @@ import Synchronization
 public final class PipelineStats: Sendable {
   /// Rows written.
   public let rows = Atomic<Int>(0)
+  /// Records rejected under --on-error skip|null.
+  public let rejected = Atomic<Int>(0)
   /// Batches (frames) written.
   public let batches = Atomic<Int>(0)
   /// Input bytes admitted.

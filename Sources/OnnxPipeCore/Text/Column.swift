@@ -1,0 +1,139 @@
+/// One model input as text formats fill it: where its values come from and
+/// how a row is shaped.
+public struct TextInput: Sendable, Equatable {
+  public let index: Int
+  public let name: String
+  public let element: ElementType
+  /// Dimensions after the batch dimension.
+  public let rowShape: [Int]
+  public var rowElements: Int { rowShape.reduce(1, *) }
+}
+
+/// Collects one input's values for a batch, row by row, already in the
+/// tensor's little-endian byte layout (or as strings), so the engine can run
+/// on it directly.
+struct Column {
+  let input: TextInput
+  private(set) var bytes: [UInt8] = []
+  private(set) var strings: [String] = []
+  /// Elements appended so far (all rows, including a row in progress).
+  private(set) var count = 0
+
+  init(_ input: TextInput, rowCapacity: Int) {
+    self.input = input
+    if let width = input.element.byteWidth {
+      bytes.reserveCapacity(rowCapacity * input.rowElements * width)
+    }
+  }
+
+  /// Drops elements past `elementCount` (a rejected row's partial values).
+  mutating func truncate(to elementCount: Int) {
+    guard elementCount < count else { return }
+    if let width = input.element.byteWidth {
+      bytes.removeLast((count - elementCount) * width)
+    } else {
+      strings.removeLast(count - elementCount)
+    }
+    count = elementCount
+  }
+
+  /// Appends a number token, converted to the input's element type.
+  mutating func appendNumber(_ token: UnsafeRawBufferPointer) throws(RecordError) {
+    switch input.element {
+    case .float32:
+      guard let value = NumberParser.float(token), value.isFinite else { throw notANumber(token) }
+      append(value.bitPattern)
+    case .float64:
+      guard let value = NumberParser.double(token), value.isFinite else { throw notANumber(token) }
+      append(value.bitPattern)
+    case .bool:
+      if token.elementsEqual("true".utf8) || token.elementsEqual("1".utf8) {
+        append(UInt8(1))
+      } else if token.elementsEqual("false".utf8) || token.elementsEqual("0".utf8) {
+        append(UInt8(0))
+      } else {
+        throw RecordError("input '\(input.name)': expected true or false, got '\(text(token))'")
+      }
+    case .string:
+      throw RecordError("input '\(input.name)': expected a string, got '\(text(token))'")
+    default:
+      guard let value = NumberParser.int64(token) else {
+        throw RecordError("input '\(input.name)': expected a whole number, got '\(text(token))'")
+      }
+      try appendInteger(value)
+    }
+  }
+
+  /// Appends a zero of the input's type (an empty string for strings).
+  mutating func appendZero() {
+    if let width = input.element.byteWidth {
+      bytes.append(contentsOf: repeatElement(0, count: width))
+      count += 1
+    } else {
+      strings.append("")
+      count += 1
+    }
+  }
+
+  /// Appends a boolean literal (JSON true/false).
+  mutating func appendBool(_ value: Bool, token: UnsafeRawBufferPointer) throws(RecordError) {
+    guard input.element == .bool else { throw notANumber(token) }
+    append(UInt8(value ? 1 : 0))
+  }
+
+  /// Appends a string element.
+  mutating func appendString(_ value: String) throws(RecordError) {
+    guard input.element == .string else {
+      throw RecordError("input '\(input.name)': expected a number, got a string")
+    }
+    strings.append(value)
+    count += 1
+  }
+
+  private mutating func appendInteger(_ value: Int64) throws(RecordError) {
+    func outOfRange() -> RecordError {
+      RecordError("input '\(input.name)': \(value) is out of range for \(input.element.rawValue)")
+    }
+    switch input.element {
+    case .int64: append(UInt64(bitPattern: value))
+    case .int32:
+      guard let narrow = Int32(exactly: value) else { throw outOfRange() }
+      append(UInt32(bitPattern: narrow))
+    case .int16:
+      guard let narrow = Int16(exactly: value) else { throw outOfRange() }
+      append(UInt16(bitPattern: narrow))
+    case .int8:
+      guard let narrow = Int8(exactly: value) else { throw outOfRange() }
+      append(UInt8(bitPattern: narrow))
+    case .uint8:
+      guard let narrow = UInt8(exactly: value) else { throw outOfRange() }
+      append(narrow)
+    case .uint16:
+      guard let narrow = UInt16(exactly: value) else { throw outOfRange() }
+      append(narrow)
+    case .uint32:
+      guard let narrow = UInt32(exactly: value) else { throw outOfRange() }
+      append(narrow)
+    case .uint64:
+      guard let narrow = UInt64(exactly: value) else { throw outOfRange() }
+      append(narrow)
+    default:
+      throw RecordError("input '\(input.name)': \(input.element.rawValue) is not supported in text input")
+    }
+  }
+
+  private mutating func append<T: FixedWidthInteger>(_ value: T) {
+    withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    count += 1
+  }
+
+  private func notANumber(_ token: UnsafeRawBufferPointer) -> RecordError {
+    RecordError("input '\(input.name)': expected a number, got '\(text(token))'")
+  }
+}
+
+/// A token as text for messages, shortened to 40 bytes.
+func text(_ token: UnsafeRawBufferPointer) -> String {
+  let shown = String(decoding: token.prefix(40), as: UTF8.self)
+  return token.count > 40 ? shown + "..." : shown
+}

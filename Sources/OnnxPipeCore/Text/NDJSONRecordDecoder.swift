@@ -1,0 +1,162 @@
+/// Reads NDJSON records into input columns.
+///
+/// Each record is one JSON object whose fields feed the model's inputs: by
+/// input name, or by the dotted path given with `--input NAME=FIELD` (`a.b`
+/// descends into nested objects). For a single-input model a bare JSON array
+/// is accepted as that input's row. A number row may be nested arrays
+/// matching the input's shape or one flat array; a one-element row may be a
+/// bare scalar.
+struct NDJSONRecordDecoder: Sendable {
+  let inputs: [TextInput]
+  /// Per input, the path of field names (UTF-8) that holds it.
+  let paths: [[[UInt8]]]
+
+  /// - Parameter fields: input name to dotted field path, for inputs not named as their field.
+  init(inputs: [TextInput], fields: [String: String]) {
+    self.inputs = inputs
+    paths = inputs.map { input in
+      (fields[input.name] ?? input.name).split(separator: ".", omittingEmptySubsequences: false)
+        .map { Array($0.utf8) }
+    }
+  }
+
+  /// Appends one record's row to `columns`, or throws with nothing appended.
+  func decode(_ record: UnsafeRawBufferPointer, into columns: inout [Column]) throws(RecordError) {
+    let marks = columns.map(\.count)
+    do throws(RecordError) {
+      var scanner = JSONScanner(record)
+      switch scanner.peek() {
+      case UInt8(ascii: "{"):
+        var found = [Bool](repeating: false, count: inputs.count)
+        try walkObject(
+          &scanner, depth: 0, candidates: Array(inputs.indices), found: &found, columns: &columns)
+        if let missing = found.firstIndex(of: false) {
+          let path = paths[missing].map { String(decoding: $0, as: UTF8.self) }.joined(separator: ".")
+          throw RecordError("missing field '\(path)' for input '\(inputs[missing].name)'")
+        }
+      case UInt8(ascii: "[") where inputs.count == 1:
+        try readRow(&scanner, into: &columns[0])
+      case UInt8(ascii: "["):
+        throw RecordError("a bare JSON array needs a single-input model; this one has \(inputs.count) inputs")
+      default:
+        throw scanner.unexpected("a JSON object")
+      }
+      guard scanner.peek() == nil else { throw scanner.unexpected("end of line") }
+    } catch {
+      for index in columns.indices { columns[index].truncate(to: marks[index]) }
+      throw error
+    }
+  }
+
+  private func walkObject(
+    _ scanner: inout JSONScanner, depth: Int, candidates: [Int], found: inout [Bool], columns: inout [Column]
+  ) throws(RecordError) {
+    guard depth < JSONScanner.maximumDepth else {
+      throw RecordError("JSON nested deeper than \(JSONScanner.maximumDepth)")
+    }
+    try scanner.expect(UInt8(ascii: "{"), "'{'")
+    if scanner.peek() == UInt8(ascii: "}") {
+      scanner.index += 1
+      return
+    }
+    while true {
+      let key = try scanner.readString()
+      try scanner.expect(UInt8(ascii: ":"), "':'")
+      let matching = candidates.filter {
+        paths[$0].count > depth && scanner.string(key, equals: paths[$0][depth])
+      }
+      if let leaf = matching.first(where: { paths[$0].count == depth + 1 }) {
+        if found[leaf] {
+          throw RecordError(
+            "field '\(String(decoding: scanner.bytes(of: key), as: UTF8.self))' appears twice")
+        }
+        try readRow(&scanner, into: &columns[leaf])
+        found[leaf] = true
+      } else if !matching.isEmpty, scanner.peek() == UInt8(ascii: "{") {
+        try walkObject(&scanner, depth: depth + 1, candidates: matching, found: &found, columns: &columns)
+      } else {
+        try scanner.skipValue(depth: depth + 1)
+      }
+      guard try scanner.endOfMember(close: UInt8(ascii: "}"), "',' or '}'") else { return }
+    }
+  }
+
+  /// Reads one row of `column`: a scalar, a flat array, or arrays nested as the row's shape.
+  private func readRow(_ scanner: inout JSONScanner, into column: inout Column) throws(RecordError) {
+    let start = column.count
+    let shape = column.input.rowShape
+    if scanner.peek() != UInt8(ascii: "[") {
+      guard column.input.rowElements == 1 else {
+        throw RecordError(
+          "input '\(column.input.name)': expected an array of \(column.input.rowElements) values, got a scalar"
+        )
+      }
+      try readElement(&scanner, into: &column)
+      return
+    }
+    try readArray(&scanner, shape: shape.isEmpty ? [1] : shape[...], into: &column, flatAllowed: true)
+    let got = column.count - start
+    guard got == column.input.rowElements else {
+      throw RecordError(
+        "input '\(column.input.name)': expected \(column.input.rowElements) values, got \(got)")
+    }
+  }
+
+  /// Reads an array of `shape.first` elements, each an array of the rest of the shape.
+  /// At the top level a flat array of every element is accepted too.
+  private func readArray(
+    _ scanner: inout JSONScanner, shape: ArraySlice<Int>, into column: inout Column, flatAllowed: Bool
+  ) throws(RecordError) {
+    try scanner.expect(UInt8(ascii: "["), "'['")
+    if scanner.peek() == UInt8(ascii: "]") {
+      scanner.index += 1
+      return
+    }
+    let nested = shape.count > 1 && scanner.peek() == UInt8(ascii: "[")
+    var items = 0
+    while true {
+      if nested {
+        try readArray(&scanner, shape: shape.dropFirst(), into: &column, flatAllowed: false)
+      } else if shape.count > 1 && !flatAllowed {
+        throw scanner.unexpected("'[' (input '\(column.input.name)' rows are \(shape.count)-dimensional)")
+      } else {
+        try readElement(&scanner, into: &column)
+      }
+      items += 1
+      guard try scanner.endOfMember(close: UInt8(ascii: "]"), "',' or ']'") else { break }
+    }
+    if nested || !flatAllowed, items != shape.first! {
+      throw RecordError(
+        "input '\(column.input.name)': expected \(shape.first!) values in a nested array, got \(items)")
+    }
+  }
+
+  private func readElement(_ scanner: inout JSONScanner, into column: inout Column) throws(RecordError) {
+    switch scanner.peek() {
+    case UInt8(ascii: "\""):
+      let string = scanner.bytes(of: try scanner.readString())
+      guard let value = String(validating: string, as: UTF8.self) else {
+        throw RecordError("input '\(column.input.name)': string is not valid UTF-8")
+      }
+      if column.input.element == .string {
+        try column.appendString(value)
+      } else {
+        throw RecordError(
+          "input '\(column.input.name)': expected a number, got the string \"\(value.prefix(40))\"")
+      }
+    case UInt8(ascii: "["), UInt8(ascii: "{"):
+      throw scanner.unexpected("a value for input '\(column.input.name)'")
+    default:
+      let token = scanner.readScalarToken()
+      if token.elementsEqual("true".utf8) || token.elementsEqual("false".utf8) {
+        try column.appendBool(token.elementsEqual("true".utf8), token: token)
+      } else if token.elementsEqual("null".utf8) {
+        throw RecordError("input '\(column.input.name)': null where a value is due")
+      } else if token.isEmpty {
+        throw scanner.unexpected("a value")
+      } else {
+        try column.appendNumber(token)
+      }
+    }
+  }
+}

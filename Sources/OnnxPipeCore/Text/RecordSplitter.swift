@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Finds record boundaries in buffered input: lines, or CSV records (which
+/// may span lines inside quoted fields). Parsing is left to the workers.
+///
+/// A state machine over an `InputBuffer`: `next` moves one complete record's
+/// bytes (without its `\n` or `\r\n`) into a batch payload and returns where
+/// it went, or returns nil when it needs more input. A record longer than
+/// `maxRecordBytes` is not buffered: its first bytes are kept, the rest is
+/// skipped up to its end, and it comes back marked `oversized`.
+public struct RecordSplitter: Sendable {
+  /// How records end.
+  public enum Syntax: Sendable {
+    /// Every `\n` ends a record.
+    case lines
+    /// A `\n` outside double quotes ends a record (RFC 4180).
+    case csv
+  }
+
+  /// Bytes of an oversized record kept for the error message and dead-letter file.
+  static let oversizedPrefix = 64
+
+  public let syntax: Syntax
+  public let maxRecordBytes: Int
+  /// The line on which the next record starts (1-based).
+  public private(set) var line = 1
+  private var scanned = 0
+  private var inQuotes = false
+  private var newlines = 0
+  private var discarding: [UInt8]?
+
+  public init(syntax: Syntax, maxRecordBytes: Int) {
+    precondition(maxRecordBytes >= 1, "maxRecordBytes must be at least 1, got \(maxRecordBytes)")
+    self.syntax = syntax
+    self.maxRecordBytes = maxRecordBytes
+  }
+
+  /// Moves the next complete record into `payload`. At end of input
+  /// (`seenEOF`) a last record without a line ending counts too.
+  public mutating func next(
+    _ buffer: inout InputBuffer, seenEOF: Bool, into payload: inout [UInt8]
+  ) -> RecordSpan? {
+    let found = buffer.withReadableBytes { bytes in scan(bytes) }
+    if let end = found {
+      return finish(&buffer, length: end, consumed: end + 1, into: &payload)
+    }
+    if seenEOF && (buffer.readableBytes > 0 || discarding != nil) {
+      return finish(&buffer, length: buffer.readableBytes, consumed: buffer.readableBytes, into: &payload)
+    }
+    if discarding == nil && buffer.readableBytes > maxRecordBytes {
+      discarding = buffer.withReadableBytes { Array($0.prefix(Self.oversizedPrefix)) }
+    }
+    if discarding != nil {
+      buffer.skip(buffer.readableBytes)
+      scanned = 0
+    }
+    return nil
+  }
+
+  /// Looks for the record's end from where the last scan stopped; returns its offset.
+  private mutating func scan(_ bytes: UnsafeRawBufferPointer) -> Int? {
+    var index = scanned
+    defer { scanned = index }
+    switch syntax {
+    case .lines:
+      guard index < bytes.count,
+        let hit = memchr(bytes.baseAddress! + index, 0x0A, bytes.count - index)
+      else {
+        index = bytes.count
+        return nil
+      }
+      index = bytes.baseAddress!.distance(to: UnsafeRawPointer(hit))
+      return index
+    case .csv:
+      while index < bytes.count {
+        switch bytes[index] {
+        case UInt8(ascii: "\""): inQuotes.toggle()
+        case 0x0A:
+          if !inQuotes { return index }
+          newlines += 1
+        default: break
+        }
+        index += 1
+      }
+      return nil
+    }
+  }
+
+  private mutating func finish(
+    _ buffer: inout InputBuffer, length: Int, consumed: Int, into payload: inout [UInt8]
+  ) -> RecordSpan {
+    let start = payload.count
+    let recordLine = line
+    let oversized: Bool
+    if let kept = discarding {
+      payload.append(contentsOf: kept)
+      oversized = true
+    } else if length > maxRecordBytes {
+      buffer.withReadableBytes { payload.append(contentsOf: $0.prefix(Self.oversizedPrefix)) }
+      oversized = true
+    } else {
+      buffer.withReadableBytes { bytes in
+        var end = length
+        if end > 0 && bytes[end - 1] == 0x0D { end -= 1 }
+        payload.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
+      }
+      oversized = false
+    }
+    buffer.skip(consumed)
+    line += 1 + newlines
+    newlines = 0
+    scanned = 0
+    inQuotes = false
+    discarding = nil
+    return RecordSpan(range: start..<payload.count, line: recordLine, oversized: oversized)
+  }
+}

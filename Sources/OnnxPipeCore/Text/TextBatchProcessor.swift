@@ -1,0 +1,167 @@
+/// Scores one batch of text records: parse each record into input columns,
+/// run the model once on the good rows, print one output record per input
+/// record, and apply `--on-error` to the bad ones.
+public struct TextBatchProcessor: BatchProcessor {
+  public let format: TextFormat
+  public let engine: any InferenceEngine
+  private let outputIndices: [Int]
+
+  public init(format: TextFormat, engine: any InferenceEngine) {
+    self.format = format
+    self.engine = engine
+    outputIndices = format.outputs.map(\.index)
+  }
+
+  /// What became of one record.
+  private enum Fate {
+    case row(Int)
+    case rejected(String)
+  }
+
+  public func process(_ batch: Batch) throws(PipeError) -> ScoredBatch {
+    var columns = format.inputs.map { Column($0, rowCapacity: batch.records.count) }
+    var fates: [Fate] = []
+    fates.reserveCapacity(batch.records.count)
+    var failure: PipeError?
+    var rows = 0
+    batch.payload.withUnsafeBytes { payload in
+      for record in batch.records {
+        let bytes = UnsafeRawBufferPointer(rebasing: payload[record.range])
+        do throws(RecordError) {
+          try decode(bytes, oversized: record.oversized, into: &columns)
+          fates.append(.row(rows))
+          rows += 1
+        } catch {
+          if format.onError == .fail {
+            failure = PipeError(.data, "line \(record.line): \(error.reason)")
+            break
+          }
+          fates.append(.rejected(error.reason))
+        }
+      }
+    }
+    var results: [OutputTensor]?
+    if rows > 0 {
+      do {
+        results = try run(columns, rows: rows)
+      } catch {
+        let reason =
+          "model run failed: " + "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
+        if format.onError == .fail {
+          let first = batch.records.first!.line
+          let last = batch.records[max(fates.count - 1, 0)].line
+          throw PipeError(
+            .data, first == last ? "line \(first): \(reason)" : "lines \(first)-\(last): \(reason)")
+        }
+        fates = fates.map { fate in if case .row = fate { .rejected(reason) } else { fate } }
+      }
+    }
+    return render(batch, fates: fates, results: results, rows: rows, failure: failure)
+  }
+
+  private func decode(_ bytes: UnsafeRawBufferPointer, oversized: Bool, into columns: inout [Column])
+    throws(RecordError)
+  {
+    if oversized {
+      throw RecordError("record longer than --max-record-bytes \(format.maxRecordBytes)")
+    }
+    switch format.decoder {
+    case .ndjson(let decoder): try decoder.decode(bytes, into: &columns)
+    case .csv(let decoder): try decoder.decode(bytes, into: &columns)
+    case .lines:
+      guard let line = String(validating: bytes, as: UTF8.self) else {
+        throw RecordError("line is not valid UTF-8")
+      }
+      if line.utf8.contains(0) { throw RecordError("line contains a NUL byte") }
+      try columns[0].appendString(line)
+    }
+  }
+
+  private func run(_ columns: [Column], rows: Int) throws -> [OutputTensor] {
+    let results = try Self.runColumns(columns, rows: rows, engine: engine, outputs: outputIndices)
+    for (spec, result) in zip(format.outputs, results) {
+      let count: Int
+      switch result.contents {
+      case .maps(let maps): count = maps.count
+      default: count = result.shape.first ?? 0
+      }
+      guard count == rows else {
+        throw PipeError(.data, "output '\(spec.name)' has \(count) rows for \(rows) records")
+      }
+    }
+    return results
+  }
+
+  /// Runs `engine` on the columns' tensors (borrowed, no copy).
+  static func runColumns(
+    _ columns: [Column], rows: Int, engine: any InferenceEngine, outputs: [Int]
+  ) throws -> [OutputTensor] {
+    func call(_ index: Int, _ tensors: [InputTensor]) throws -> [OutputTensor] {
+      guard index < columns.count else { return try engine.run(tensors, outputs: outputs) }
+      let column = columns[index]
+      let shape = [rows] + column.input.rowShape
+      if column.input.element == .string {
+        let tensor = InputTensor(element: .string, shape: shape, contents: .strings(column.strings))
+        return try call(index + 1, tensors + [tensor])
+      }
+      return try column.bytes.withUnsafeBytes { raw in
+        try call(
+          index + 1,
+          tensors + [InputTensor(element: column.input.element, shape: shape, contents: .bytes(raw))])
+      }
+    }
+    return try call(0, [])
+  }
+
+  private func render(
+    _ batch: Batch, fates: [Fate], results: [OutputTensor]?, rows: Int, failure: PipeError?
+  ) -> ScoredBatch {
+    var out: [UInt8] = []
+    out.reserveCapacity(batch.payload.count / 2 + fates.count * 48)
+    var deadLetters: [UInt8] = []
+    var rejected = 0
+    batch.payload.withUnsafeBytes { payload in
+      for (record, fate) in zip(batch.records, fates) {
+        let original = UnsafeRawBufferPointer(rebasing: payload[record.range])
+        switch fate {
+        case .row(let row):
+          format.appendRecord(
+            original: original, keepOriginal: true, results: results, row: row, rows: rows, to: &out)
+        case .rejected(let reason):
+          rejected += 1
+          appendDeadLetter(line: record.line, reason: reason, record: original, to: &deadLetters)
+          if format.onError == .null {
+            format.appendRecord(
+              original: original, keepOriginal: keepable(original, record), results: nil, row: 0, rows: 0,
+              to: &out)
+          }
+        }
+      }
+    }
+    return ScoredBatch(bytes: out, rows: rows, rejected: rejected, deadLetters: deadLetters, failure: failure)
+  }
+
+  /// Whether a rejected record can still be copied into its null output (`--keep`).
+  private func keepable(_ original: UnsafeRawBufferPointer, _ record: RecordSpan) -> Bool {
+    if record.oversized { return false }
+    switch format.input {
+    case .lines: return String(validating: original, as: UTF8.self) != nil
+    case .csv: return (try? CSVRecord.fields(original).count) == format.csvHeader.count
+    case .ndjson:
+      var scanner = JSONScanner(original)
+      guard scanner.peek() == UInt8(ascii: "{"), (try? scanner.skipValue()) != nil else { return false }
+      return scanner.peek() == nil
+    }
+  }
+
+  /// `{"line":N,"reason":"...","record":"..."}` for the --errors file.
+  private func appendDeadLetter(
+    line: Int, reason: String, record: UnsafeRawBufferPointer, to out: inout [UInt8]
+  ) {
+    out.append(contentsOf: "{\"line\":\(line),\"reason\":".utf8)
+    ValueText.appendJSONString(reason.utf8, to: &out)
+    out.append(contentsOf: ",\"record\":".utf8)
+    ValueText.appendJSONString(String(decoding: record, as: UTF8.self).utf8, to: &out)
+    out.append(contentsOf: "}\n".utf8)
+  }
+}

@@ -1,0 +1,143 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Reads text records and groups them into batches of up to `batchSize`
+/// records. A partial batch goes out once `maxDelay` has passed since its first
+/// record arrived with no full batch, so a slow live stream is scored
+/// promptly while a fast one gets full batches.
+public struct TextBatchSource: BatchSource {
+  private let input: FileDescriptor
+  private var buffer: InputBuffer
+  private var splitter: RecordSplitter
+  private let batchSize: Int
+  private let maxDelayNanoseconds: UInt64
+  private let skipBlankRecords: Bool
+  private let readSize: Int
+  private var seenEOF = false
+  private var payload: [UInt8] = []
+  private var records: [RecordSpan] = []
+  private var deadline: UInt64 = 0
+
+  /// - Parameters:
+  ///   - skipBlankRecords: drop empty and whitespace-only records (NDJSON, CSV), not for `lines`.
+  public init(
+    input: FileDescriptor, syntax: RecordSplitter.Syntax, batchSize: Int, maxDelayMilliseconds: Int,
+    maxRecordBytes: Int, skipBlankRecords: Bool, readSize: Int = 1 << 16
+  ) {
+    precondition(batchSize >= 1, "batchSize must be at least 1, got \(batchSize)")
+    self.input = input
+    self.batchSize = batchSize
+    self.maxDelayNanoseconds = UInt64(max(maxDelayMilliseconds, 0)) * 1_000_000
+    self.skipBlankRecords = skipBlankRecords
+    self.readSize = readSize
+    buffer = InputBuffer(capacity: readSize)
+    splitter = RecordSplitter(syntax: syntax, maxRecordBytes: maxRecordBytes)
+  }
+
+  /// The next record on its own (the CSV header), before any batch; nil at end of input.
+  public mutating func nextRecord() throws(PipeError) -> (bytes: [UInt8], line: Int, oversized: Bool)? {
+    if let record = pending {
+      pending = nil
+      return record
+    }
+    var bytes: [UInt8] = []
+    while true {
+      if let span = splitter.next(&buffer, seenEOF: seenEOF, into: &bytes) {
+        if skipBlankRecords && !span.oversized && isBlank(bytes[span.range]) {
+          bytes.removeAll()
+          continue
+        }
+        return (Array(bytes[span.range]), span.line, span.oversized)
+      }
+      if seenEOF { return nil }
+      try fill()
+    }
+  }
+
+  /// The next record without consuming it: the following `next()` batch starts with it.
+  public mutating func peekRecord() throws(PipeError) -> [UInt8]? {
+    if pending == nil { pending = try nextRecord() }
+    return pending?.bytes
+  }
+
+  private var pending: (bytes: [UInt8], line: Int, oversized: Bool)?
+
+  public mutating func next() throws(PipeError) -> Batch? {
+    while true {
+      if let record = pending {
+        pending = nil
+        add { payload in
+          let start = payload.count
+          payload.append(contentsOf: record.bytes)
+          return RecordSpan(range: start..<payload.count, line: record.line, oversized: record.oversized)
+        }
+      }
+      while records.count < batchSize {
+        let mark = payload.count
+        guard let span = splitter.next(&buffer, seenEOF: seenEOF, into: &payload) else { break }
+        if skipBlankRecords && !span.oversized && isBlank(payload[span.range]) {
+          payload.removeSubrange(mark...)
+          continue
+        }
+        add { _ in span }
+      }
+      if records.count >= batchSize { return takeBatch() }
+      if seenEOF { return records.isEmpty ? nil : takeBatch() }
+      if !records.isEmpty {
+        let now = monotonicNanoseconds()
+        if now >= deadline || !waitForInput(until: deadline, now: now) { return takeBatch() }
+      }
+      try fill()
+    }
+  }
+
+  /// Adds a record; the first of a batch starts the --max-delay clock.
+  private mutating func add(_ place: (inout [UInt8]) -> RecordSpan) {
+    if records.isEmpty {
+      deadline = monotonicNanoseconds() + maxDelayNanoseconds
+    }
+    records.append(place(&payload))
+  }
+
+  private mutating func takeBatch() -> Batch {
+    let first = records.first!.line
+    let batch = Batch(
+      origin: BatchOrigin(unit: .line, number: first, byteOffset: nil),
+      payload: payload, records: records)
+    payload = []
+    payload.reserveCapacity(batch.payload.count)
+    records = []
+    records.reserveCapacity(batchSize)
+    return batch
+  }
+
+  /// Reads once into the buffer; notes the end of input.
+  private mutating func fill() throws(PipeError) {
+    var failure: PipeError?
+    let count = buffer.writeWithUnsafeMutableBytes(minimum: readSize) { raw in
+      do throws(PipeError) { return try input.read(into: raw) } catch {
+        failure = error
+        return 0
+      }
+    }
+    if let failure { throw failure }
+    if count == 0 { seenEOF = true }
+  }
+
+  /// Waits until input is readable or `deadline` passes (`poll(2)`); true when readable.
+  private func waitForInput(until deadline: UInt64, now: UInt64) -> Bool {
+    var descriptor = pollfd(fd: input.rawValue, events: Int16(POLLIN), revents: 0)
+    let milliseconds = Int32(min((deadline - now + 999_999) / 1_000_000, UInt64(Int32.max)))
+    while true {
+      let ready = poll(&descriptor, 1, milliseconds)
+      if ready < 0 && errno == EINTR { continue }
+      return ready != 0
+    }
+  }
+}
+
+/// Whether `bytes` holds only spaces, tabs and carriage returns.
+func isBlank(_ bytes: ArraySlice<UInt8>) -> Bool {
+  bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+}

@@ -1,0 +1,32 @@
+extension TextFormat {
+  /// Whether CSV output needs a probe run to know its columns (free output
+  /// dimensions, or map outputs whose keys only a run reveals).
+  public var needsProbe: Bool {
+    output == .csv && outputs.contains { $0.isMap || $0.rowElements == nil }
+  }
+
+  /// Runs the model once on a row of zeros (empty strings) and records each
+  /// output's elements per row and map keys, which name the CSV columns.
+  public mutating func probeOutputs(engine: any InferenceEngine) throws(PipeError) {
+    var columns = inputs.map { Column($0, rowCapacity: 1) }
+    for index in columns.indices {
+      for _ in 0..<columns[index].input.rowElements { columns[index].appendZero() }
+    }
+    let results: [OutputTensor]
+    do {
+      results = try TextBatchProcessor.runColumns(
+        columns, rows: 1, engine: engine, outputs: outputs.map(\.index))
+    } catch {
+      throw PipeError(
+        .model, "cannot learn the CSV output columns: a probe run on a row of zeros failed: \(error)")
+    }
+    for (position, result) in results.enumerated() {
+      switch result.contents {
+      case .maps(let maps):
+        outputs[position].mapKeys = maps.first?.map(\.key) ?? []
+      default:
+        outputs[position].rowElements = result.shape.dropFirst().reduce(1, *)
+      }
+    }
+  }
+}

@@ -1,0 +1,209 @@
+/// What a text run reads.
+public enum TextInputFormat: String, Sendable, CaseIterable {
+  case ndjson, csv, lines
+}
+
+/// What a text run writes.
+public enum TextOutputFormat: String, Sendable, CaseIterable {
+  case ndjson, csv
+}
+
+/// What to do with a record that cannot be scored (`--on-error`).
+public enum OnErrorPolicy: String, Sendable, CaseIterable {
+  /// Stop at the first bad record, after writing every record before it.
+  case fail
+  /// Write nothing for it (the --errors file gets it).
+  case skip
+  /// Write it with null outputs.
+  case null
+}
+
+/// One selected model output as text formats write it.
+public struct TextOutput: Sendable, Equatable {
+  public let index: Int
+  public let name: String
+  /// Elements in one row, when known (needed for CSV columns).
+  public var rowElements: Int?
+  /// For a sequence-of-maps output, the keys in order (from a probe run; needed for CSV).
+  public var mapKeys: [String]?
+  public let isMap: Bool
+}
+
+/// The layout of a text run: inputs and where they come from, outputs and
+/// how they are printed, and the record policies.
+public struct TextFormat: Sendable {
+  enum Decoder: Sendable {
+    case ndjson(NDJSONRecordDecoder)
+    case csv(CSVRecordDecoder)
+    case lines
+  }
+
+  public let input: TextInputFormat
+  public let output: TextOutputFormat
+  public let inputs: [TextInput]
+  public internal(set) var outputs: [TextOutput]
+  let decoder: Decoder
+  public let keep: Bool
+  public let onError: OnErrorPolicy
+  public let maxRecordBytes: Int
+  /// The CSV header's field names (CSV input), for `--keep` into NDJSON.
+  let csvHeader: [[UInt8]]
+  /// The CSV header record as read (CSV input), written again with `--keep`.
+  let csvHeaderRecord: [UInt8]
+
+  /// Options that choose fields and columns.
+  public struct Mapping: Sendable {
+    /// `--input NAME=FIELD`: input name to field (NDJSON dotted path, or CSV column).
+    public var fields: [String: String] = [:]
+    /// `--columns a,b,c`: CSV columns feeding the inputs, in model order.
+    public var columns: [String]?
+    /// `--dim NAME=SIZE`.
+    public var pinnedDimensions: [String: Int] = [:]
+    /// `--outputs`.
+    public var outputNames: [String]?
+
+    public init(
+      fields: [String: String] = [:], columns: [String]? = nil, pinnedDimensions: [String: Int] = [:],
+      outputNames: [String]? = nil
+    ) {
+      self.fields = fields
+      self.columns = columns
+      self.pinnedDimensions = pinnedDimensions
+      self.outputNames = outputNames
+    }
+  }
+
+  /// Builds the layout.
+  /// - Parameters:
+  ///   - csvHeaderRecord: the CSV header line (CSV input).
+  ///   - firstRecord: the first CSV data record, to tell numeric from text columns.
+  public init(
+    signature: ModelSignature, input: TextInputFormat, output: TextOutputFormat, mapping: Mapping,
+    keep: Bool, onError: OnErrorPolicy, maxRecordBytes: Int, csvHeaderRecord: [UInt8]? = nil,
+    firstRecord: [UInt8]? = nil
+  ) throws(PipeError) {
+    self.input = input
+    self.output = output
+    self.keep = keep
+    self.onError = onError
+    self.maxRecordBytes = maxRecordBytes
+    inputs = try Self.textInputs(signature, pinned: mapping.pinnedDimensions)
+    outputs = try Self.textOutputs(signature, names: mapping.outputNames)
+    if keep && output == .csv && input == .ndjson {
+      throw PipeError(
+        .usage, "--keep with --out csv needs --in csv or lines (NDJSON records have no columns)")
+    }
+    switch input {
+    case .ndjson:
+      for name in mapping.fields.keys where !inputs.contains(where: { $0.name == name }) {
+        throw PipeError(.usage, "--input: the model has no input '\(name)'")
+      }
+      decoder = .ndjson(NDJSONRecordDecoder(inputs: inputs, fields: mapping.fields))
+      csvHeader = []
+      self.csvHeaderRecord = []
+    case .lines:
+      guard inputs.count == 1, inputs[0].element == .string, inputs[0].rowElements == 1 else {
+        let shapes = inputs.map { "\($0.name) \($0.element.rawValue)\($0.rowShape)" }.joined(separator: ", ")
+        throw PipeError(
+          .model,
+          "--in lines needs a model with one string input of one element per row; this one takes \(shapes)")
+      }
+      decoder = .lines
+      csvHeader = []
+      self.csvHeaderRecord = []
+    case .csv:
+      let header = csvHeaderRecord ?? []
+      let parsed = header.withUnsafeBytes { raw -> Result<[[UInt8]], RecordError> in
+        do throws(RecordError) {
+          return .success(try CSVRecord.fields(raw).map { CSVRecord.value($0, in: raw) })
+        } catch {
+          return .failure(error)
+        }
+      }
+      let names: [[UInt8]]
+      switch parsed {
+      case .success(let fields): names = fields
+      case .failure(let error): throw PipeError(.data, "line 1: CSV header: \(error.reason)")
+      }
+      csvHeader = names
+      self.csvHeaderRecord = header
+      let columns = try CSVColumnChooser(
+        inputs: inputs, header: names, firstRecord: firstRecord, mapping: mapping
+      )
+      .choose()
+      decoder = .csv(CSVRecordDecoder(inputs: inputs, columns: columns, fieldCount: names.count))
+    }
+  }
+
+  private static func textInputs(_ signature: ModelSignature, pinned: [String: Int]) throws(PipeError)
+    -> [TextInput]
+  {
+    var inputs: [TextInput] = []
+    for (index, spec) in signature.inputs.enumerated() {
+      guard case .tensor(let element, let shape) = spec.kind else {
+        throw PipeError(.model, "input '\(spec.name)' is \(spec.typeDescription), not a tensor")
+      }
+      guard !shape.isEmpty else {
+        throw PipeError(
+          .model, "input '\(spec.name)' is a scalar; text formats need a leading batch dimension")
+      }
+      if [.float16, .bfloat16].contains(element) {
+        throw PipeError(
+          .model, "input '\(spec.name)' is \(element.rawValue), which text input does not support")
+      }
+      var row: [Int] = []
+      for (position, dim) in shape.enumerated().dropFirst() {
+        switch dim {
+        case .fixed(let size): row.append(size)
+        case .symbolic(let name):
+          guard !name.isEmpty, let size = pinned[name] else {
+            let hint =
+              name.isEmpty ? "re-export the model with fixed sizes" : "pin it with --dim \(name)=SIZE"
+            throw PipeError(
+              .model, "input '\(spec.name)' has a free dimension at position \(position); \(hint)")
+          }
+          row.append(size)
+        }
+      }
+      inputs.append(TextInput(index: index, name: spec.name, element: element, rowShape: row))
+    }
+    if inputs.isEmpty { throw PipeError(.model, "the model has no inputs") }
+    return inputs
+  }
+
+  private static func textOutputs(_ signature: ModelSignature, names: [String]?) throws(PipeError)
+    -> [TextOutput]
+  {
+    func output(_ index: Int) -> TextOutput {
+      let spec = signature.outputs[index]
+      var elements: Int?
+      var isMap = false
+      switch spec.kind {
+      case .tensor(_, let shape):
+        var product = 1
+        for dim in shape.dropFirst() {
+          if case .fixed(let size) = dim { product *= size } else { product = -1 }
+        }
+        elements = product >= 0 ? product : nil
+      case .other(let text):
+        isMap = text.hasPrefix("seq(map(")
+      }
+      return TextOutput(index: index, name: spec.name, rowElements: elements, mapKeys: nil, isMap: isMap)
+    }
+    guard let names else {
+      return signature.outputs.indices.compactMap { index in
+        if case .other(let text) = signature.outputs[index].kind, !text.hasPrefix("seq(map(") { return nil }
+        return output(index)
+      }
+    }
+    var outputs: [TextOutput] = []
+    for name in names {
+      guard let index = signature.outputs.firstIndex(where: { $0.name == name }) else {
+        let known = signature.outputs.map(\.name).joined(separator: ", ")
+        throw PipeError(.usage, "--outputs: the model has no output '\(name)' (it has: \(known))")
+      }
+      outputs.append(output(index))
+    }
+    return outputs
+  }
+}

@@ -1,0 +1,69 @@
+import Testing
+
+@testable import OnnxPipeCore
+
+func parseFloat(_ text: String) -> Float? {
+  Array(text.utf8).withUnsafeBytes { NumberParser.float($0) }
+}
+
+func parseDouble(_ text: String) -> Double? {
+  Array(text.utf8).withUnsafeBytes { NumberParser.double($0) }
+}
+
+func parseInt(_ text: String) -> Int64? {
+  Array(text.utf8).withUnsafeBytes { NumberParser.int64($0) }
+}
+
+@Suite struct NumberParserTests {
+  @Test(arguments: [
+    "0", "-0", "1", "0.1", "3.14159274", "1e-7", "1E+10", "123456.79", "16777217", "0.000001", "1e-45",
+    "3.4028235e38", "2.5e-3", "+7.25", "0012.5", "1.00000000000000000000001", "0.30000001192092896",
+    "8388609.5", "1.17549435e-38", "340282356779733661637539395458142568447",
+  ])
+  func floatsMatchCorrectRounding(text: String) throws {
+    let expected = try #require(Float(text.hasPrefix("+") ? String(text.dropFirst()) : text))
+    #expect(parseFloat(text)?.bitPattern == expected.bitPattern, "\(text)")
+  }
+
+  @Test func randomFloatsRoundTripThroughTheirShortestText() {
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<20_000 {
+      let value = Float(bitPattern: UInt32.random(in: 0...0x7F7F_FFFF, using: &generator))
+      let signed = Bool.random(using: &generator) ? -value : value
+      #expect(parseFloat(signed.description)?.bitPattern == signed.bitPattern, "\(signed)")
+    }
+  }
+
+  @Test func randomDoublesRoundTripThroughTheirShortestText() {
+    for _ in 0..<20_000 {
+      let value = Double(bitPattern: UInt64.random(in: 0...0x7FEF_FFFF_FFFF_FFFF))
+      #expect(parseDouble(value.description)?.bitPattern == value.bitPattern, "\(value)")
+    }
+  }
+
+  @Test(arguments: [
+    "", "-", "+", ".", ".5e", "1e", "1e+", "NaN", "nan", "Infinity", "-Infinity", "0x10", "1,5", "1 ", " 1",
+    "--1", "1.2.3", "e5",
+  ])
+  func nonNumbersAreRefused(text: String) {
+    #expect(parseFloat(text) == nil, "\(text.debugDescription)")
+    #expect(parseDouble(text) == nil, "\(text.debugDescription)")
+  }
+
+  @Test func bareLeadingAndTrailingDotsAreAcceptedAsStrtodDoes() {
+    #expect(parseFloat(".5") == 0.5)
+    #expect(parseFloat("1.") == 1)
+    #expect(parseDouble("-.25e1") == -2.5)
+  }
+
+  @Test func integersAcceptWholeNumbersOnly() {
+    #expect(parseInt("42") == 42)
+    #expect(parseInt("-9223372036854775808") == Int64.min)
+    #expect(parseInt("9223372036854775807") == Int64.max)
+    #expect(parseInt("9223372036854775808") == nil)
+    #expect(parseInt("3.0") == 3)
+    #expect(parseInt("3e2") == 300)
+    #expect(parseInt("3.5") == nil)
+    #expect(parseInt("1e30") == nil)
+  }
+}
