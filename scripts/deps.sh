@@ -12,6 +12,7 @@ if locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$'; then need_locale=0; fi
 
 need_tools=0
 command -v groff >/dev/null 2>&1 || need_tools=1
+command -v jq >/dev/null 2>&1 || need_tools=1
 
 if [ "$need_ort" = 0 ] && [ "$need_locale" = 0 ] && [ "$need_tools" = 0 ]; then
   exit 0
@@ -51,8 +52,9 @@ PIN
 fi
 
 if [ "$need_tools" = 1 ]; then
-  # groff lints the man page in `make test`.
-  $SUDO apt-get install -y -qq groff-base >/dev/null
+  # groff lints the man page in `make test`; the man page's examples use jq.
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq groff-base jq >/dev/null
 fi
 
 if [ "$need_locale" = 1 ]; then

@@ -121,7 +121,16 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
     (["--bogus", "m.onnx"], "onnxpipe: unknown option '--bogus'"),
     ([] as [String], "onnxpipe: no MODEL given"),
     (["a.onnx", "b.onnx"], "onnxpipe: unexpected argument 'b.onnx' (one MODEL only; input is stdin)"),
-    (["--format", "csv", "m.onnx"], "onnxpipe: --format: unknown format 'csv' (known: raw)"),
+    (["--format", "xml", "m.onnx"], "onnxpipe: --in: unknown format 'xml' (known: raw, ndjson, csv, lines)"),
+    (
+      ["--in", "ndjson", "--out", "raw", "m.onnx"],
+      "onnxpipe: --in ndjson --out raw: raw frames in and out go together; text formats mix freely"
+    ),
+    (["--keep", "m.onnx"], "onnxpipe: --keep applies to text formats (--in ndjson, csv or lines)"),
+    (
+      ["--in", "ndjson", "--on-error", "ignore", "m.onnx"],
+      "onnxpipe: --on-error: expected fail, skip or null, got 'ignore'"
+    ),
     (["--dim", "batch", "m.onnx"], "onnxpipe: --dim: expected NAME=SIZE with SIZE >= 1, got 'batch'"),
   ])
   func usageErrorsExit64WithAHint(arguments: [String], message: String) throws {

@@ -49,7 +49,7 @@ func manPage() throws -> String {
     let section = page[start.upperBound...].prefix { _ in true }
     let end = section.range(of: "\n.Sh ")?.lowerBound ?? section.endIndex
     return section[..<end].split(separator: "\n").filter { $0.hasPrefix(".Dl ") }
-      .map { String($0.dropFirst(4)).replacingOccurrences(of: "\\|", with: "|") }
+      .map { roffToShell(String($0.dropFirst(4))) }
   }()
 
   @Test func manPageHasRunnableExamples() {
@@ -75,4 +75,9 @@ func manPage() throws -> String {
     #expect(process.terminationStatus == 0, "\(command)")
     #expect(!bytes.isEmpty, "\(command) printed nothing")
   }
+}
+
+/// A `.Dl` line as the shell sees it: roff's `\e` is a backslash, `\|` a bar.
+func roffToShell(_ line: String) -> String {
+  line.replacingOccurrences(of: "\\|", with: "|").replacingOccurrences(of: "\\e", with: "\\")
 }

@@ -65,6 +65,7 @@ public struct TextBatchProcessor: BatchProcessor {
     if oversized {
       throw RecordError("record longer than --max-record-bytes \(format.maxRecordBytes)")
     }
+    guard isValidUTF8(bytes) else { throw RecordError("record is not valid UTF-8") }
     switch format.decoder {
     case .ndjson(let decoder): try decoder.decode(bytes, into: &columns)
     case .csv(let decoder): try decoder.decode(bytes, into: &columns)
@@ -164,4 +165,16 @@ public struct TextBatchProcessor: BatchProcessor {
     ValueText.appendJSONString(String(decoding: record, as: UTF8.self).utf8, to: &out)
     out.append(contentsOf: "}\n".utf8)
   }
+}
+
+/// Whether `bytes` is valid UTF-8; ASCII (the common case) is checked a word at a time.
+func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+  var index = 0
+  while index + 8 <= bytes.count {
+    if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
+    index += 8
+  }
+  while index < bytes.count && bytes[index] < 0x80 { index += 1 }
+  if index == bytes.count { return true }
+  return String(validating: UnsafeRawBufferPointer(rebasing: bytes[index...]), as: UTF8.self) != nil
 }

@@ -1,0 +1,63 @@
+import Testing
+
+@testable import OnnxPipeCore
+
+/// Splits `text` fed in chunks of `chunk` bytes; returns (record text, line, oversized) triples.
+func split(
+  _ text: String, syntax: RecordSplitter.Syntax, chunk: Int, maxRecordBytes: Int = 1000
+) -> [(String, Int, Bool)] {
+  let bytes = Array(text.utf8)
+  var splitter = RecordSplitter(syntax: syntax, maxRecordBytes: maxRecordBytes)
+  var buffer = InputBuffer(capacity: 4)
+  var payload: [UInt8] = []
+  var records: [(String, Int, Bool)] = []
+  var offset = 0
+  func drain(_ seenEOF: Bool) {
+    while let span = splitter.next(&buffer, seenEOF: seenEOF, into: &payload) {
+      records.append((String(decoding: payload[span.range], as: UTF8.self), span.line, span.oversized))
+    }
+  }
+  while offset < bytes.count {
+    let end = min(offset + chunk, bytes.count)
+    buffer.write(bytes[offset..<end])
+    offset = end
+    drain(false)
+  }
+  drain(true)
+  return records
+}
+
+@Suite struct RecordSplitterTests {
+  static let csv = "a,b\r\n1,\"x\ny\"\n\n2,\"q\"\"\n\"\n3,z"
+
+  @Test(arguments: Array(1...12) + [100])
+  func csvRecordsSpanQuotedNewlinesAtEveryChunkSize(chunk: Int) {
+    let records = split(Self.csv, syntax: .csv, chunk: chunk)
+    #expect(records.map(\.0) == ["a,b", "1,\"x\ny\"", "", "2,\"q\"\"\n\"", "3,z"])
+    #expect(records.map(\.1) == [1, 2, 4, 5, 7])
+  }
+
+  @Test(arguments: Array(1...9))
+  func linesEndAtEveryNewlineAndKeepTheLastUnterminatedLine(chunk: Int) {
+    let records = split("one\r\ntwo \"x\n\nlast", syntax: .lines, chunk: chunk)
+    #expect(records.map(\.0) == ["one", "two \"x", "", "last"])
+    #expect(records.map(\.1) == [1, 2, 3, 4])
+  }
+
+  @Test(arguments: [1, 3, 64])
+  func oversizedRecordKeepsItsStartAndTheStreamGoesOn(chunk: Int) {
+    let long = String(repeating: "x", count: 500)
+    let records = split("ok\n\(long)\nafter\n", syntax: .lines, chunk: chunk, maxRecordBytes: 100)
+    #expect(records.count == 3)
+    #expect(records[1].0 == String(repeating: "x", count: RecordSplitter.oversizedPrefix))
+    #expect(records[1].2)
+    #expect(records.map(\.0).last == "after")
+    #expect(records.map(\.1) == [1, 2, 3])
+  }
+
+  @Test func aRecordOfExactlyTheMaximumIsAccepted() {
+    let records = split("12345\n", syntax: .lines, chunk: 2, maxRecordBytes: 5)
+    #expect(records.map(\.0) == ["12345"])
+    #expect(records.map(\.2) == [false])
+  }
+}
