@@ -34,6 +34,27 @@ func parseInt(_ text: String) -> Int64? {
     }
   }
 
+  @Test func randomFloatsAsSeventeenDigitDoublesRoundToTheRightFloat() {
+    // What Python's json.dumps writes for a float32 value: the double's shortest text.
+    for _ in 0..<20_000 {
+      let value = Float(bitPattern: UInt32.random(in: 0...0x7F7F_FFFF))
+      let text = Double(value).description
+      #expect(parseFloat(text)?.bitPattern == value.bitPattern, "\(text)")
+    }
+  }
+
+  @Test func decimalsNearFloatHalfwayPointsRoundLikeStrtof() {
+    // Midpoints between neighbouring floats, nudged by less than a double ulp: double rounding traps.
+    for _ in 0..<5_000 {
+      let value = Float(bitPattern: UInt32.random(in: 0x0080_0000...0x7F7F_FFFE))
+      let midpoint = (Double(value) + Double(value.nextUp)) / 2
+      for candidate in [midpoint, midpoint.nextUp, midpoint.nextDown] {
+        let text = candidate.description
+        #expect(parseFloat(text)?.bitPattern == Float(text)?.bitPattern, "\(text)")
+      }
+    }
+  }
+
   @Test func randomDoublesRoundTripThroughTheirShortestText() {
     for _ in 0..<20_000 {
       let value = Double(bitPattern: UInt64.random(in: 0...0x7FEF_FFFF_FFFF_FFFF))

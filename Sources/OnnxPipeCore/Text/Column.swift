@@ -39,12 +39,31 @@ struct Column {
 
   /// Appends a number token, converted to the input's element type.
   mutating func appendNumber(_ token: UnsafeRawBufferPointer) throws(RecordError) {
+    if let decimal = NumberParser.scan(token) {
+      try appendNumber(decimal, text: token)
+      return
+    }
+    switch input.element {
+    case .float32, .float64, .bool, .string: break
+    default: throw RecordError("input '\(input.name)': expected a whole number, got '\(text(token))'")
+    }
+    try appendNumber(NumberParser.Decimal(), text: token, valid: false)
+  }
+
+  /// Appends an already scanned number; `text` is its source (messages, slow paths).
+  mutating func appendNumber(
+    _ decimal: NumberParser.Decimal, text token: UnsafeRawBufferPointer, valid: Bool = true
+  ) throws(RecordError) {
     switch input.element {
     case .float32:
-      guard let value = NumberParser.float(token), value.isFinite else { throw notANumber(token) }
+      guard valid else { throw notANumber(token) }
+      let value = NumberParser.float(decimal, text: token)
+      guard value.isFinite else { throw notANumber(token) }
       append(value.bitPattern)
     case .float64:
-      guard let value = NumberParser.double(token), value.isFinite else { throw notANumber(token) }
+      guard valid else { throw notANumber(token) }
+      let value = NumberParser.double(decimal, text: token)
+      guard value.isFinite else { throw notANumber(token) }
       append(value.bitPattern)
     case .bool:
       if token.elementsEqual("true".utf8) || token.elementsEqual("1".utf8) {
@@ -57,7 +76,7 @@ struct Column {
     case .string:
       throw RecordError("input '\(input.name)': expected a string, got '\(text(token))'")
     default:
-      guard let value = NumberParser.int64(token) else {
+      guard valid, let value = NumberParser.int64(decimal) else {
         throw RecordError("input '\(input.name)': expected a whole number, got '\(text(token))'")
       }
       try appendInteger(value)
@@ -123,7 +142,12 @@ struct Column {
   }
 
   private mutating func append<T: FixedWidthInteger>(_ value: T) {
-    withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    // Byte by byte: cheaper than a generic append(contentsOf:) for 1-8 bytes.
+    var remaining = value
+    for _ in 0..<MemoryLayout<T>.size {
+      bytes.append(UInt8(truncatingIfNeeded: remaining))
+      remaining = remaining >> 8
+    }
     count += 1
   }
 

@@ -137,6 +137,22 @@ struct JSONScanner {
     return value
   }
 
+  /// Reads a number that ends at a delimiter, in one pass; nil (cursor unmoved)
+  /// when the next token is not exactly a number.
+  mutating func readNumber() -> (NumberParser.Decimal, UnsafeRawBufferPointer)? {
+    skipWhitespace()
+    let rest = UnsafeRawBufferPointer(rebasing: bytes[index...])
+    guard let (decimal, length) = NumberParser.scanPrefix(rest) else { return nil }
+    if length < rest.count {
+      switch rest[length] {
+      case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x09, 0x0A, 0x0D: break
+      default: return nil
+      }
+    }
+    index += length
+    return (decimal, UnsafeRawBufferPointer(rebasing: rest[0..<length]))
+  }
+
   /// The bytes of a number or literal token (up to the next delimiter).
   mutating func readScalarToken() -> UnsafeRawBufferPointer {
     skipWhitespace()

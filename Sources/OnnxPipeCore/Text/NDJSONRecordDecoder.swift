@@ -147,14 +147,20 @@ struct NDJSONRecordDecoder: Sendable {
     case UInt8(ascii: "["), UInt8(ascii: "{"):
       throw scanner.unexpected("a value for input '\(column.input.name)'")
     default:
+      if column.input.element != .bool, let (decimal, token) = scanner.readNumber() {
+        try column.appendNumber(decimal, text: token)
+        return
+      }
       let token = scanner.readScalarToken()
-      if token.elementsEqual("true".utf8) || token.elementsEqual("false".utf8) {
-        try column.appendBool(token.elementsEqual("true".utf8), token: token)
-      } else if token.elementsEqual("null".utf8) {
+      guard let first = token.first else { throw scanner.unexpected("a value") }
+      switch first {
+      case UInt8(ascii: "t") where token.elementsEqual("true".utf8):
+        try column.appendBool(true, token: token)
+      case UInt8(ascii: "f") where token.elementsEqual("false".utf8):
+        try column.appendBool(false, token: token)
+      case UInt8(ascii: "n") where token.elementsEqual("null".utf8):
         throw RecordError("input '\(column.input.name)': null where a value is due")
-      } else if token.isEmpty {
-        throw scanner.unexpected("a value")
-      } else {
+      default:
         try column.appendNumber(token)
       }
     }

@@ -24,43 +24,68 @@ public enum NumberParser {
   /// leading zeros, as CSV writers produce). Nil when not a number or not all
   /// of `bytes` is used. NaN and Infinity are not numbers here.
   static func scan(_ bytes: UnsafeRawBufferPointer) -> Decimal? {
+    guard let (decimal, length) = scanPrefix(bytes), length == bytes.count else { return nil }
+    return decimal
+  }
+
+  /// Scans the number at the start of `bytes`; returns it and its length in bytes,
+  /// or nil when `bytes` does not start with a number. What follows is the caller's.
+  static func scanPrefix(_ bytes: UnsafeRawBufferPointer) -> (Decimal, Int)? {
     var result = Decimal()
     var index = 0
     let count = bytes.count
     guard count > 0 else { return nil }
+    let zero = UInt8(ascii: "0")
     if bytes[0] == UInt8(ascii: "-") {
       result.negative = true
       index = 1
     } else if bytes[0] == UInt8(ascii: "+") {
       index = 1
     }
-    var sawDigit = false
-    func take(_ digit: UInt8, fraction: Bool) {
-      if result.digits < 19 {
-        if result.mantissa != 0 || digit != 0 { result.digits += 1 }
-        result.mantissa = result.mantissa &* 10 &+ UInt64(digit)
-        if fraction { result.exponent -= 1 }
-      } else {
-        result.truncated = true
-        if !fraction { result.exponent += 1 }
-      }
+    var mantissa: UInt64 = 0
+    var significant = 0
+    var exponent = 0
+    var truncated = false
+    let integerStart = index
+    while significant <= 11, let chunk = eightDigits(bytes, index) {
+      (mantissa, significant) = appendEight(chunk, to: mantissa, significant)
+      index += 8
     }
-    while index < count, bytes[index] &- UInt8(ascii: "0") < 10 {
-      take(bytes[index] &- UInt8(ascii: "0"), fraction: false)
-      sawDigit = true
+    while index < count {
+      let digit = bytes[index] &- zero
+      guard digit < 10 else { break }
+      if significant < 19 {
+        mantissa = mantissa &* 10 &+ UInt64(digit)
+        if mantissa != 0 { significant += 1 }
+      } else {
+        truncated = true
+        exponent += 1
+      }
       index += 1
     }
+    var sawDigit = index > integerStart
     if index < count, bytes[index] == UInt8(ascii: ".") {
       result.isInteger = false
       index += 1
-      var fractionDigit = false
-      while index < count, bytes[index] &- UInt8(ascii: "0") < 10 {
-        take(bytes[index] &- UInt8(ascii: "0"), fraction: true)
-        fractionDigit = true
+      let fractionStart = index
+      while significant <= 11, let chunk = eightDigits(bytes, index) {
+        (mantissa, significant) = appendEight(chunk, to: mantissa, significant)
+        exponent -= 8
+        index += 8
+      }
+      while index < count {
+        let digit = bytes[index] &- zero
+        guard digit < 10 else { break }
+        if significant < 19 {
+          mantissa = mantissa &* 10 &+ UInt64(digit)
+          if mantissa != 0 { significant += 1 }
+          exponent -= 1
+        } else {
+          truncated = true
+        }
         index += 1
       }
-      guard fractionDigit || sawDigit else { return nil }
-      sawDigit = sawDigit || fractionDigit
+      sawDigit = sawDigit || index > fractionStart
     }
     guard sawDigit else { return nil }
     if index < count, bytes[index] | 0x20 == UInt8(ascii: "e") {
@@ -71,17 +96,51 @@ public enum NumberParser {
         negativeExponent = bytes[index] == UInt8(ascii: "-")
         index += 1
       }
-      var exponent = 0
-      var exponentDigit = false
-      while index < count, bytes[index] &- UInt8(ascii: "0") < 10 {
-        if exponent < 100_000 { exponent = exponent * 10 + Int(bytes[index] &- UInt8(ascii: "0")) }
-        exponentDigit = true
+      var written = 0
+      let exponentStart = index
+      while index < count {
+        let digit = bytes[index] &- zero
+        guard digit < 10 else { break }
+        if written < 100_000 { written = written * 10 + Int(digit) }
         index += 1
       }
-      guard exponentDigit else { return nil }
-      result.exponent += negativeExponent ? -exponent : exponent
+      guard index > exponentStart else { return nil }
+      exponent += negativeExponent ? -written : written
     }
-    return index == count ? result : nil
+    result.mantissa = mantissa
+    result.digits = significant
+    result.exponent = exponent
+    result.truncated = truncated
+    return (result, index)
+  }
+
+  /// The eight digits at `index` as a number, or nil unless all eight bytes are
+  /// ASCII digits (eight at once, SWAR: one load, a few multiplies).
+  @inline(__always)
+  private static func eightDigits(_ bytes: UnsafeRawBufferPointer, _ index: Int) -> UInt64? {
+    guard index + 8 <= bytes.count else { return nil }
+    let chunk = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+    let belowZero = chunk &- 0x3030_3030_3030_3030
+    let aboveNine = chunk &+ 0x4646_4646_4646_4646
+    guard (belowZero | aboveNine) & 0x8080_8080_8080_8080 == 0 else { return nil }
+    // Swift's shifts bind tighter than multiplication: every product is parenthesised.
+    var value = ((chunk & 0x0F0F_0F0F_0F0F_0F0F) &* 2561) >> 8
+    value = ((value & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
+    return (((value & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32) & 0xFFFF_FFFF
+  }
+
+  /// Appends eight digits to a mantissa, counting significant digits (leading zeros are not).
+  @inline(__always)
+  private static func appendEight(_ chunk: UInt64, to mantissa: UInt64, _ significant: Int) -> (UInt64, Int) {
+    let value = mantissa &* 100_000_000 &+ chunk
+    if mantissa != 0 { return (value, significant + 8) }
+    var digits = 0
+    var rest = chunk
+    while rest != 0 {
+      digits += 1
+      rest /= 10
+    }
+    return (value, digits)
   }
 
   private static let exactDoublePowers: [Double] = (0...22).map { power in
@@ -97,7 +156,11 @@ public enum NumberParser {
 
   /// `bytes` as the nearest Double, or nil when it is not a number.
   public static func double(_ bytes: UnsafeRawBufferPointer) -> Double? {
-    guard let decimal = scan(bytes) else { return nil }
+    scan(bytes).map { double($0, text: bytes) }
+  }
+
+  /// A scanned decimal as the nearest Double; `text` is its source, for the slow path.
+  static func double(_ decimal: Decimal, text bytes: UnsafeRawBufferPointer) -> Double {
     if !decimal.truncated, decimal.mantissa < 1 << 53, abs(decimal.exponent) <= 22 {
       var value = Double(decimal.mantissa)
       if decimal.exponent < 0 {
@@ -110,9 +173,19 @@ public enum NumberParser {
     return withCString(bytes) { strtod($0, nil) }
   }
 
-  /// `bytes` as the nearest Float (rounded once, not via Double), or nil when it is not a number.
+  /// `bytes` as the nearest Float, or nil when it is not a number.
+  ///
+  /// Short decimals are exact in Float arithmetic (Clinger). Longer ones (a
+  /// float32 printed with 17 digits, as JSON writers do) go through a Double
+  /// that is within two Double ulps of the true value; rounding that to Float
+  /// is then correct unless it lies within two ulps of a halfway point between
+  /// two Floats, which only `strtof` can settle.
   public static func float(_ bytes: UnsafeRawBufferPointer) -> Float? {
-    guard let decimal = scan(bytes) else { return nil }
+    scan(bytes).map { float($0, text: bytes) }
+  }
+
+  /// A scanned decimal as the nearest Float; `text` is its source, for the slow path.
+  static func float(_ decimal: Decimal, text bytes: UnsafeRawBufferPointer) -> Float {
     if !decimal.truncated, decimal.mantissa < 1 << 24, abs(decimal.exponent) <= 10 {
       var value = Float(decimal.mantissa)
       if decimal.exponent < 0 {
@@ -122,13 +195,38 @@ public enum NumberParser {
       }
       return decimal.negative ? -value : value
     }
+    if !decimal.truncated, abs(decimal.exponent) <= 22 {
+      var approximate = Double(decimal.mantissa)
+      if decimal.exponent < 0 {
+        approximate /= exactDoublePowers[-decimal.exponent]
+      } else {
+        approximate *= exactDoublePowers[decimal.exponent]
+      }
+      let magnitude = abs(approximate)
+      if magnitude >= Double(Float.leastNormalMagnitude) && magnitude < Double(Float.greatestFiniteMagnitude)
+      {
+        // The 29 low mantissa bits are what rounding to Float drops; 0x1000_0000 is a tie.
+        let dropped = Int64(approximate.bitPattern & 0x1FFF_FFFF)
+        if abs(dropped - 0x1000_0000) > 2 {
+          let value = Float(approximate)
+          return decimal.negative ? -value : value
+        }
+      } else if approximate == 0 {
+        return decimal.negative ? -0.0 : 0
+      }
+    }
     return withCString(bytes) { strtof($0, nil) }
   }
 
   /// `bytes` as an integer, or nil when it is not a whole number in range.
   /// Accepts `3`, `-3`, `3.0` and `3e2`; refuses `3.5`.
   public static func int64(_ bytes: UnsafeRawBufferPointer) -> Int64? {
-    guard let decimal = scan(bytes), !decimal.truncated else { return nil }
+    scan(bytes).flatMap(int64)
+  }
+
+  /// A scanned decimal as an integer, or nil when it is not whole or out of range.
+  static func int64(_ decimal: Decimal) -> Int64? {
+    guard !decimal.truncated else { return nil }
     var magnitude = decimal.mantissa
     var exponent = decimal.exponent
     while exponent < 0 {
