@@ -6,7 +6,7 @@
 Writes bench/results/<date>-<host>.json and .md, and prints the Markdown.
 Every system's predictions are checked against onnxpipe's before any speed
 is reported. Wall time covers the whole process (start-up and model load
-included); the C-API limit is `onnxpipe bench --input`, the model alone on
+included); the C-API limit is `onnxpipe bench --sample`, the model alone on
 the same rows in a tight loop with the same threads.
 """
 import argparse
@@ -110,12 +110,72 @@ def measure(binary, workers, runs, name, model_file, features, classes, rows):
     limits = []
     for _ in range(runs):
         text = subprocess.run(
-            [binary, "bench", "-j", str(workers), "--rows", str(rows), "--input", data, "--json", model],
+            [binary, "bench", "-j", str(workers), "--rows", str(rows), "--sample", data, "--json", model],
             check=True, capture_output=True, text=True).stdout
         limits.append(json.loads(text)["rows_per_s"])
     results["C API limit (onnxpipe bench)"] = {
         "rows_per_s": statistics.median(limits), "rows_per_s_min": min(limits), "rows_per_s_max": max(limits),
     }
+    return data, results
+
+
+def generate_text(path, rows, features, kind, seed=2):
+    """Rows as NDJSON ({"X": [...]}) or CSV (f0..fN header), floats as Python prints them."""
+    if os.path.exists(path):
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, features)).astype(np.float32)
+    with open(path, "w") as f:
+        if kind == "csv":
+            f.write(",".join(f"f{j}" for j in range(features)) + "\n")
+        for row in x:
+            values = ",".join(repr(float(v)) for v in row)
+            f.write(values + "\n" if kind == "csv" else '{"X":[' + values + "]}\n")
+
+
+def same_text_predictions(a_path, b_path, kind):
+    """Compares two NDJSON or CSV outputs: labels exactly, numbers within 1e-5."""
+    def rows(path):
+        lines = open(path).read().splitlines()
+        if kind == "csv":
+            return [[float(v) for v in line.split(",")] for line in lines[1:]]
+        return [[v for value in json.loads(line).values() for v in np.ravel(value)] for line in lines]
+    a, b = rows(a_path), rows(b_path)
+    if len(a) != len(b):
+        return f"{len(a)} vs {len(b)} records"
+    for index, (x, y) in enumerate(zip(a, b)):
+        if len(x) != len(y) or x[0] != y[0] or max(abs(p - q) for p, q in zip(x, y)) > 1e-5:
+            return f"record {index + 1}: {x} vs {y}"
+    return None
+
+
+def measure_text(binary, workers, runs, kind, rows):
+    """rf32 over NDJSON or CSV text: onnxpipe against the Python script for that format."""
+    model = os.path.join(MODELS, "rf32.onnx")
+    data = os.path.join(TMP, f"rf32-{rows}.{kind}")
+    generate_text(data, rows, 32, kind)
+    flags = "--in ndjson" if kind == "ndjson" else "--format csv"
+    systems = {
+        "onnxpipe": f"cat {data} | {{time}} {binary} {flags} -j {workers} {model} > {{out}}",
+        f"python-{kind}": f"{{time}} {PY} {HERE}/baselines/{kind}_score.py {model} < {data} > {{out}}",
+    }
+    results = {}
+    for system, command in systems.items():
+        out = os.path.join(TMP, f"text-{kind}-{system}.out")
+        timings = [timed(command, out) for _ in range(runs)]
+        if system != "onnxpipe":
+            mismatch = same_text_predictions(os.path.join(TMP, f"text-{kind}-onnxpipe.out"), out, kind)
+            if mismatch:
+                sys.exit(f"bench: {system} disagrees with onnxpipe: {mismatch}")
+        walls = [t[0] for t in timings]
+        results[system] = {
+            "rows_per_s": rows / statistics.median(walls),
+            "rows_per_s_min": rows / max(walls),
+            "rows_per_s_max": rows / min(walls),
+            "peak_rss_mb": max(t[1] for t in timings) / 1024,
+            "cpu_s": statistics.median(t[2] for t in timings),
+            "mb_in_per_s": os.path.getsize(data) / 1e6 / statistics.median(walls),
+        }
     return data, results
 
 
@@ -165,6 +225,13 @@ def main():
         data, results = measure(binary, workers, args.runs, name, model_file, features, classes, rows)
         report["workloads"][name] = {"about": about, "rows": rows, "bytes": os.path.getsize(data), "results": results}
         lines += ["", f"**{name}** ({about}; {rows} rows, {os.path.getsize(data) / 1e6:.0f} MB):", ""]
+        lines += table(results)
+    for kind in ["ndjson", "csv"]:
+        rows = 200_000 * scale
+        data, results = measure_text(binary, workers, args.runs, kind, rows)
+        report["workloads"][f"rf32-{kind}"] = {"rows": rows, "bytes": os.path.getsize(data), "results": results}
+        lines += ["", f"**rf32 as {kind.upper()}** ({rows} rows of 32 floats as Python prints them, "
+                      f"{os.path.getsize(data) / 1e6:.0f} MB; batches of 1024 records):", ""]
         lines += table(results)
     # Memory on a long stream: the rf32 rows eight times over through a pipe.
     data = os.path.join(TMP, f"rf32-{report['workloads']['rf32']['rows']}.bin")

@@ -16,7 +16,14 @@ columns = None
 
 
 def flush(rows):
+    global columns
     results = session.run(outputs, {name: np.asarray(rows, dtype=np.float32)})
+    if columns is None:
+        columns = []
+        for output, r in zip(outputs, results):
+            width = int(np.prod(r.shape[1:])) if r.ndim > 1 else 1
+            columns += [output] if width == 1 else [f"{output}_{k}" for k in range(width)]
+        writer.writerow(columns)
     for i in range(len(rows)):
         fields = []
         for r in results:
