@@ -6,7 +6,10 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps build demo test test-unit format format-check lint-man install uninstall fixtures bench bench-quick clean
+.PHONY: all deps build demo test sanitize format format-check lint-man install uninstall fixtures bench bench-quick clean
+
+# Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
+SANITIZE_SKIP := GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests
 
 all: build
 
@@ -22,6 +25,14 @@ demo: build
 test: deps format-check lint-man
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+# ThreadSanitizer and AddressSanitizer over the pipeline, codecs and ONNX Runtime wrapper.
+# Leak checking is off: XCTest's own runner leaks two objects at exit.
+sanitize: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --skip '$(SANITIZE_SKIP)'
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --skip '$(SANITIZE_SKIP)'
 
 format:
 	$(SWIFT) format format --in-place --recursive Package.swift Sources Tests
@@ -56,4 +67,4 @@ bench-quick: build $(PYTHON)
 	$(PYTHON) bench/run.py --binary $(BIN) --quick
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-tsan .build-asan

@@ -15,8 +15,25 @@ public enum StderrFilter {
   /// The prefix of the known noise lines.
   public static let noisePrefix = "Schema error: Trying to register schema with name "
 
+  /// fd 2 is process-wide: two overlapping captures would restore each other's
+  /// temporary file as stderr, so captures take turns.
+  // nonisolated(unsafe): the pointer never changes; the mutex it points to is
+  // only used through pthread calls, which are thread-safe.
+  nonisolated(unsafe) private static let turn: UnsafeMutablePointer<pthread_mutex_t> = {
+    let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    pthread_mutex_init(mutex, nil)
+    return mutex
+  }()
+
   /// Runs `body` with fd 2 captured, then writes what it printed, less the noise, to fd 2.
+  /// Concurrent callers are serialised.
   public static func run<R>(_ body: () throws -> R) rethrows -> R {
+    pthread_mutex_lock(turn)
+    defer { pthread_mutex_unlock(turn) }
+    return try capturing(body)
+  }
+
+  private static func capturing<R>(_ body: () throws -> R) rethrows -> R {
     guard let capture = tmpfile() else { return try body() }
     defer { fclose(capture) }
     let saved = dup(2)

@@ -132,6 +132,21 @@ final class Results: @unchecked Sendable {
 }
 
 @Suite struct StderrFilterTests {
+  @Test func overlappingCapturesLeaveStderrWhereItWas() {
+    // fd 2 is process-wide: unserialised captures restore each other's temporary file.
+    func identity() -> (UInt, UInt) {
+      var info = stat()
+      fstat(2, &info)
+      return (UInt(info.st_dev), UInt(info.st_ino))
+    }
+    let before = identity()
+    DispatchQueue.concurrentPerform(iterations: 16) { _ in
+      StderrFilter.run { _ = usleep(2000) }
+    }
+    let after = identity()
+    #expect(after == before)
+  }
+
   @Test func dropsSchemaNoiseAndItsBlankLinesButKeepsEverythingElse() {
     let noise =
       StderrFilter.noisePrefix
