@@ -80,6 +80,28 @@ def same_predictions(a_path, b_path, classes=2):
     return None
 
 
+def run_systems(systems, runs, rows, data, prefix, compare):
+    """Runs each system `runs` times on `data`; checks each against onnxpipe's output with `compare`."""
+    results = {}
+    for system, command in systems.items():
+        out = os.path.join(TMP, f"{prefix}-{system.split()[0]}.out")
+        timings = [timed(command, out) for _ in range(runs)]
+        if system != "onnxpipe":
+            mismatch = compare(os.path.join(TMP, f"{prefix}-onnxpipe.out"), out)
+            if mismatch:
+                sys.exit(f"bench: {system} disagrees with onnxpipe on {prefix}: {mismatch}")
+        walls = [t[0] for t in timings]
+        results[system] = {
+            "rows_per_s": rows / statistics.median(walls),
+            "rows_per_s_min": rows / max(walls),
+            "rows_per_s_max": rows / min(walls),
+            "peak_rss_mb": max(t[1] for t in timings) / 1024,
+            "cpu_s": statistics.median(t[2] for t in timings),
+            "mb_in_per_s": os.path.getsize(data) / 1e6 / statistics.median(walls),
+        }
+    return results
+
+
 def measure(binary, workers, runs, name, model_file, features, classes, rows):
     """One workload: every system on the same generated rows. Returns the results by system."""
     model = os.path.join(MODELS, model_file)
@@ -90,23 +112,8 @@ def measure(binary, workers, runs, name, model_file, features, classes, rows):
         "python-stream": f"{{time}} {PY} {HERE}/baselines/stream_score.py {model} < {data} > {{out}}",
         "python-pool (seed)": f"{{time}} {PY} {HERE}/baselines/pool_score.py {model} < {data} > {{out}}",
     }
-    results = {}
-    for system, command in systems.items():
-        out = os.path.join(TMP, f"{name}-{system.split()[0]}.out")
-        timings = [timed(command, out) for _ in range(runs)]
-        if system != "onnxpipe":
-            mismatch = same_predictions(os.path.join(TMP, f"{name}-onnxpipe.out"), out, classes)
-            if mismatch:
-                sys.exit(f"bench: {system} disagrees with onnxpipe on {name}: {mismatch}")
-        walls = [t[0] for t in timings]
-        results[system] = {
-            "rows_per_s": rows / statistics.median(walls),
-            "rows_per_s_min": rows / max(walls),
-            "rows_per_s_max": rows / min(walls),
-            "peak_rss_mb": max(t[1] for t in timings) / 1024,
-            "cpu_s": statistics.median(t[2] for t in timings),
-            "mb_in_per_s": os.path.getsize(data) / 1e6 / statistics.median(walls),
-        }
+    results = run_systems(
+        systems, runs, rows, data, name, lambda a, b: same_predictions(a, b, classes))
     limits = []
     for _ in range(runs):
         text = subprocess.run(
@@ -159,23 +166,8 @@ def measure_text(binary, workers, runs, kind, rows):
         "onnxpipe": f"cat {data} | {{time}} {binary} {flags} -j {workers} {model} > {{out}}",
         f"python-{kind}": f"{{time}} {PY} {HERE}/baselines/{kind}_score.py {model} < {data} > {{out}}",
     }
-    results = {}
-    for system, command in systems.items():
-        out = os.path.join(TMP, f"text-{kind}-{system}.out")
-        timings = [timed(command, out) for _ in range(runs)]
-        if system != "onnxpipe":
-            mismatch = same_text_predictions(os.path.join(TMP, f"text-{kind}-onnxpipe.out"), out, kind)
-            if mismatch:
-                sys.exit(f"bench: {system} disagrees with onnxpipe: {mismatch}")
-        walls = [t[0] for t in timings]
-        results[system] = {
-            "rows_per_s": rows / statistics.median(walls),
-            "rows_per_s_min": rows / max(walls),
-            "rows_per_s_max": rows / min(walls),
-            "peak_rss_mb": max(t[1] for t in timings) / 1024,
-            "cpu_s": statistics.median(t[2] for t in timings),
-            "mb_in_per_s": os.path.getsize(data) / 1e6 / statistics.median(walls),
-        }
+    results = run_systems(
+        systems, runs, rows, data, f"text-{kind}", lambda a, b: same_text_predictions(a, b, kind))
     return data, results
 
 

@@ -52,6 +52,34 @@ public struct TensorSpec: Sendable, Equatable {
     self.kind = kind
   }
 
+  /// An input's element type and row shape (the dimensions after the batch
+  /// dimension), with symbolic dimensions taken from `pinned` (`--dim`).
+  /// - Parameter format: names the format in messages ("raw frames", "text formats").
+  public func inputRow(pinned: [String: Int], format: String) throws(PipeError) -> (ElementType, [Int]) {
+    guard case .tensor(let element, let shape) = kind else {
+      throw PipeError(
+        .model, "input '\(name)' is \(typeDescription), not a tensor; \(format) carry tensors only")
+    }
+    guard !shape.isEmpty else {
+      throw PipeError(.model, "input '\(name)' is a scalar; \(format) need a leading batch dimension")
+    }
+    var row: [Int] = []
+    for (position, dim) in shape.enumerated().dropFirst() {
+      switch dim {
+      case .fixed(let size): row.append(size)
+      case .symbolic(let dimension):
+        guard !dimension.isEmpty, let size = pinned[dimension] else {
+          let label = dimension.isEmpty ? "an unnamed free dimension" : "the free dimension '\(dimension)'"
+          let hint =
+            dimension.isEmpty ? "re-export the model with fixed sizes" : "pin it with --dim \(dimension)=SIZE"
+          throw PipeError(.model, "input '\(name)' has \(label) at position \(position); \(hint)")
+        }
+        row.append(size)
+      }
+    }
+    return (element, row)
+  }
+
   /// `float32[N,32]`, `int64[?]`, or the non-tensor description.
   public var typeDescription: String {
     switch kind {

@@ -33,34 +33,12 @@ public final class Session: @unchecked Sendable {
     self.handle = session!
     self.environment = environment
     do {
-      var inputCount = 0
-      var outputCount = 0
-      try check(ort.SessionGetInputCount!(handle, &inputCount))
-      try check(ort.SessionGetOutputCount!(handle, &outputCount))
-      var inputNames: [UnsafeMutablePointer<CChar>] = []
-      var inputs: [ValueInfo] = []
-      for index in 0..<inputCount {
-        var name: UnsafeMutablePointer<CChar>?
-        try check(ort.SessionGetInputName!(handle, index, defaultAllocator, &name))
-        let swiftName = takeAllocatedString(name)
-        inputNames.append(strdup(swiftName))
-        var typeInfo: OpaquePointer?
-        try check(ort.SessionGetInputTypeInfo!(handle, index, &typeInfo))
-        defer { ort.ReleaseTypeInfo!(typeInfo) }
-        inputs.append(ValueInfo(name: swiftName, type: try describe(typeInfo: typeInfo!)))
-      }
-      var outputNames: [UnsafeMutablePointer<CChar>] = []
-      var outputs: [ValueInfo] = []
-      for index in 0..<outputCount {
-        var name: UnsafeMutablePointer<CChar>?
-        try check(ort.SessionGetOutputName!(handle, index, defaultAllocator, &name))
-        let swiftName = takeAllocatedString(name)
-        outputNames.append(strdup(swiftName))
-        var typeInfo: OpaquePointer?
-        try check(ort.SessionGetOutputTypeInfo!(handle, index, &typeInfo))
-        defer { ort.ReleaseTypeInfo!(typeInfo) }
-        outputs.append(ValueInfo(name: swiftName, type: try describe(typeInfo: typeInfo!)))
-      }
+      let (inputNames, inputs) = try Self.namesAndTypes(
+        handle, count: ort.SessionGetInputCount!, name: ort.SessionGetInputName!,
+        typeInfo: ort.SessionGetInputTypeInfo!)
+      let (outputNames, outputs) = try Self.namesAndTypes(
+        handle, count: ort.SessionGetOutputCount!, name: ort.SessionGetOutputName!,
+        typeInfo: ort.SessionGetOutputTypeInfo!)
       self.inputNames = inputNames
       self.outputNames = outputNames
       self.inputs = inputs
@@ -70,6 +48,35 @@ public final class Session: @unchecked Sendable {
       ort.ReleaseSession!(session)
       throw error
     }
+  }
+
+  /// Names (C copies we own) and types of the session's inputs or outputs,
+  /// read through the matching trio of C calls.
+  private static func namesAndTypes(
+    _ handle: OpaquePointer,
+    count: (OpaquePointer?, UnsafeMutablePointer<Int>?) -> OpaquePointer?,
+    name: (
+      OpaquePointer?, Int, UnsafeMutablePointer<OrtAllocator>?,
+      UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+    )
+      -> OpaquePointer?,
+    typeInfo: (OpaquePointer?, Int, UnsafeMutablePointer<OpaquePointer?>?) -> OpaquePointer?
+  ) throws(ORTError) -> ([UnsafeMutablePointer<CChar>], [ValueInfo]) {
+    var total = 0
+    try check(count(handle, &total))
+    var names: [UnsafeMutablePointer<CChar>] = []
+    var infos: [ValueInfo] = []
+    for index in 0..<total {
+      var raw: UnsafeMutablePointer<CChar>?
+      try check(name(handle, index, defaultAllocator, &raw))
+      let swiftName = takeAllocatedString(raw)
+      names.append(strdup(swiftName))
+      var info: OpaquePointer?
+      try check(typeInfo(handle, index, &info))
+      defer { ort.ReleaseTypeInfo!(info) }
+      infos.append(ValueInfo(name: swiftName, type: try describe(typeInfo: info!)))
+    }
+    return (names, infos)
   }
 
   deinit {

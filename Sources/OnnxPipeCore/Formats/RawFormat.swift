@@ -85,33 +85,17 @@ public struct RawFormat: Sendable {
   private static func slot(
     index: Int, spec: TensorSpec, role: String, pinned: [String: Int]?
   ) throws(PipeError) -> RawSlot {
+    if let pinned {
+      let (element, row) = try spec.inputRow(pinned: pinned, format: "raw frames")
+      return RawSlot(index: index, name: spec.name, element: element, rowShape: row)
+    }
     guard case .tensor(let element, let shape) = spec.kind else {
       throw PipeError(
         .usage,
         "\(role) '\(spec.name)' is \(spec.typeDescription), not a tensor; raw frames carry tensors only")
     }
-    guard let pinned else {
-      let row = shape.dropFirst().map { dim -> Int in if case .fixed(let size) = dim { size } else { 0 } }
-      return RawSlot(index: index, name: spec.name, element: element, rowShape: Array(row))
-    }
-    guard !shape.isEmpty else {
-      throw PipeError(.model, "input '\(spec.name)' is a scalar; raw frames need a leading batch dimension")
-    }
-    var row: [Int] = []
-    for (position, dim) in shape.enumerated().dropFirst() {
-      switch dim {
-      case .fixed(let size): row.append(size)
-      case .symbolic(let name):
-        guard !name.isEmpty, let size = pinned[name] else {
-          let label = name.isEmpty ? "an unnamed free dimension" : "the free dimension '\(name)'"
-          let hint = name.isEmpty ? "re-export the model with fixed sizes" : "pin it with --dim \(name)=SIZE"
-          throw PipeError(
-            .model, "input '\(spec.name)' has \(label) at position \(position); \(hint)")
-        }
-        row.append(size)
-      }
-    }
-    return RawSlot(index: index, name: spec.name, element: element, rowShape: row)
+    let row = shape.dropFirst().map { dim -> Int in if case .fixed(let size) = dim { size } else { 0 } }
+    return RawSlot(index: index, name: spec.name, element: element, rowShape: Array(row))
   }
 
   /// `x float32[N,32]: 128 bytes` for each input, and the per-row total.

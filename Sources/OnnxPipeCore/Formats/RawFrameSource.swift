@@ -24,14 +24,7 @@ public struct RawFrameSource: BatchSource {
           payload: frame.payload)
       }
       if seenEOF { return nil }
-      var failure: PipeError?
-      let count = buffer.writeWithUnsafeMutableBytes(minimum: readSize) { raw in
-        do throws(PipeError) { return try input.read(into: raw) } catch {
-          failure = error
-          return 0
-        }
-      }
-      if let failure { throw failure }
+      let count = try buffer.read(from: input, minimum: readSize)
       if count == 0 { seenEOF = true }
     }
   }

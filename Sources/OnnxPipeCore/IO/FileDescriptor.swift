@@ -69,3 +69,19 @@ public struct FileDescriptorSink: OutputSink {
     try descriptor.writeAll(bytes)
   }
 }
+
+extension InputBuffer {
+  /// One `read(2)` from `input` into the free space (at least `minimum` bytes).
+  /// Returns the bytes read; 0 means end of input.
+  public mutating func read(from input: FileDescriptor, minimum: Int) throws(PipeError) -> Int {
+    var failure: PipeError?
+    let count = writeWithUnsafeMutableBytes(minimum: minimum) { raw in
+      do throws(PipeError) { return try input.read(into: raw) } catch {
+        failure = error
+        return 0
+      }
+    }
+    if let failure { throw failure }
+    return count
+  }
+}

@@ -154,6 +154,12 @@ public enum NumberParser {
     return value
   }
 
+  /// `value` times 10^`exponent` with one rounding: `powers` holds exact powers of ten.
+  @inline(__always)
+  private static func scale<F: BinaryFloatingPoint>(_ value: F, _ exponent: Int, _ powers: [F]) -> F {
+    exponent < 0 ? value / powers[-exponent] : value * powers[exponent]
+  }
+
   /// `bytes` as the nearest Double, or nil when it is not a number.
   public static func double(_ bytes: UnsafeRawBufferPointer) -> Double? {
     scan(bytes).map { double($0, text: bytes) }
@@ -162,12 +168,7 @@ public enum NumberParser {
   /// A scanned decimal as the nearest Double; `text` is its source, for the slow path.
   static func double(_ decimal: Decimal, text bytes: UnsafeRawBufferPointer) -> Double {
     if !decimal.truncated, decimal.mantissa < 1 << 53, abs(decimal.exponent) <= 22 {
-      var value = Double(decimal.mantissa)
-      if decimal.exponent < 0 {
-        value /= exactDoublePowers[-decimal.exponent]
-      } else {
-        value *= exactDoublePowers[decimal.exponent]
-      }
+      let value = scale(Double(decimal.mantissa), decimal.exponent, exactDoublePowers)
       return decimal.negative ? -value : value
     }
     return withCString(bytes) { strtod($0, nil) }
@@ -187,21 +188,11 @@ public enum NumberParser {
   /// A scanned decimal as the nearest Float; `text` is its source, for the slow path.
   static func float(_ decimal: Decimal, text bytes: UnsafeRawBufferPointer) -> Float {
     if !decimal.truncated, decimal.mantissa < 1 << 24, abs(decimal.exponent) <= 10 {
-      var value = Float(decimal.mantissa)
-      if decimal.exponent < 0 {
-        value /= exactFloatPowers[-decimal.exponent]
-      } else {
-        value *= exactFloatPowers[decimal.exponent]
-      }
+      let value = scale(Float(decimal.mantissa), decimal.exponent, exactFloatPowers)
       return decimal.negative ? -value : value
     }
     if !decimal.truncated, abs(decimal.exponent) <= 22 {
-      var approximate = Double(decimal.mantissa)
-      if decimal.exponent < 0 {
-        approximate /= exactDoublePowers[-decimal.exponent]
-      } else {
-        approximate *= exactDoublePowers[decimal.exponent]
-      }
+      let approximate = scale(Double(decimal.mantissa), decimal.exponent, exactDoublePowers)
       let magnitude = abs(approximate)
       if magnitude >= Double(Float.leastNormalMagnitude) && magnitude < Double(Float.greatestFiniteMagnitude)
       {

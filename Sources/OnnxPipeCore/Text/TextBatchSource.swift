@@ -114,14 +114,7 @@ public struct TextBatchSource: BatchSource {
 
   /// Reads once into the buffer; notes the end of input.
   private mutating func fill() throws(PipeError) {
-    var failure: PipeError?
-    let count = buffer.writeWithUnsafeMutableBytes(minimum: readSize) { raw in
-      do throws(PipeError) { return try input.read(into: raw) } catch {
-        failure = error
-        return 0
-      }
-    }
-    if let failure { throw failure }
+    let count = try buffer.read(from: input, minimum: readSize)
     if count == 0 { seenEOF = true }
   }
 

@@ -140,30 +140,10 @@ public struct TextFormat: Sendable {
   {
     var inputs: [TextInput] = []
     for (index, spec) in signature.inputs.enumerated() {
-      guard case .tensor(let element, let shape) = spec.kind else {
-        throw PipeError(.model, "input '\(spec.name)' is \(spec.typeDescription), not a tensor")
-      }
-      guard !shape.isEmpty else {
-        throw PipeError(
-          .model, "input '\(spec.name)' is a scalar; text formats need a leading batch dimension")
-      }
+      let (element, row) = try spec.inputRow(pinned: pinned, format: "text formats")
       if [.float16, .bfloat16].contains(element) {
         throw PipeError(
           .model, "input '\(spec.name)' is \(element.rawValue), which text input does not support")
-      }
-      var row: [Int] = []
-      for (position, dim) in shape.enumerated().dropFirst() {
-        switch dim {
-        case .fixed(let size): row.append(size)
-        case .symbolic(let name):
-          guard !name.isEmpty, let size = pinned[name] else {
-            let hint =
-              name.isEmpty ? "re-export the model with fixed sizes" : "pin it with --dim \(name)=SIZE"
-            throw PipeError(
-              .model, "input '\(spec.name)' has a free dimension at position \(position); \(hint)")
-          }
-          row.append(size)
-        }
       }
       inputs.append(TextInput(index: index, name: spec.name, element: element, rowShape: row))
     }
