@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps build demo test sanitize format format-check lint-man install uninstall fixtures bench bench-quick clean
+.PHONY: all deps build demo test sanitize fuzz fuzz-smoke format format-check lint-man install uninstall fixtures bench bench-quick clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
 SANITIZE_SKIP := GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests
@@ -25,6 +25,7 @@ demo: build
 test: deps format-check lint-man
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
+	$(MAKE) --no-print-directory fuzz-smoke
 
 # ThreadSanitizer and AddressSanitizer over the pipeline, codecs and ONNX Runtime wrapper.
 # Leak checking is off: XCTest's own runner leaks two objects at exit.
@@ -33,6 +34,29 @@ sanitize: deps
 	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --skip '$(SANITIZE_SKIP)'
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --skip '$(SANITIZE_SKIP)'
+
+# libFuzzer targets (Tests/Fuzz): each is compiled with the OnnxPipeCore sources as one module.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := raw_frames ndjson csv numbers
+CORE_SOURCES := $(shell find Sources/OnnxPipeCore -name '*.swift' | sort)
+
+.build-fuzz/%: Tests/Fuzz/%.swift $(CORE_SOURCES)
+	@mkdir -p .build-fuzz
+	@swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name OnnxPipeCore \
+	  $(CORE_SOURCES) $< -o $@ 2> $@.log || { cat $@.log >&2; exit 1; }
+
+fuzz: $(addprefix .build-fuzz/,$(FUZZ_TARGETS))
+	@for target in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$target; \
+	  echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
+	  .build-fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=.build-fuzz/crash-$$target- .build-fuzz/corpus/$$target Tests/Fuzz/corpus/$$target \
+	    2> .build-fuzz/$$target.out || { tail -40 .build-fuzz/$$target.out >&2; exit 1; }; \
+	  grep -E "^stat::number_of_executed_units|^stat::average_exec_per_sec" .build-fuzz/$$target.out; \
+	done
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
 format:
 	$(SWIFT) format format --in-place --recursive Package.swift Sources Tests
@@ -67,4 +91,4 @@ bench-quick: build $(PYTHON)
 	$(PYTHON) bench/run.py --binary $(BIN) --quick
 
 clean:
-	rm -rf .build .build-tsan .build-asan
+	rm -rf .build .build-tsan .build-asan .build-fuzz

@@ -1,0 +1,28 @@
+// libFuzzer target: the number parser against the C library (see README.md).
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzNumbers(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+  let token = UnsafeRawBufferPointer(start: data, count: size)
+  guard let decimal = NumberParser.scan(token) else { return 0 }
+  var text = [CChar](repeating: 0, count: size + 1)
+  for index in 0..<size { text[index] = CChar(bitPattern: data[index]) }
+  let float = NumberParser.float(decimal, text: token)
+  let double = NumberParser.double(decimal, text: token)
+  let expectedFloat = strtof(text, nil)
+  let expectedDouble = strtod(text, nil)
+  precondition(
+    float.bitPattern == expectedFloat.bitPattern || (float.isNaN && expectedFloat.isNaN),
+    "float \(float) != strtof \(expectedFloat) for \(String(decoding: token, as: UTF8.self))")
+  precondition(
+    double.bitPattern == expectedDouble.bitPattern,
+    "double \(double) != strtod \(expectedDouble) for \(String(decoding: token, as: UTF8.self))")
+  if let integer = NumberParser.int64(decimal), decimal.isInteger {
+    let expected = strtoll(text, nil, 10)
+    precondition(integer == expected, "int \(integer) != strtoll \(expected)")
+  }
+  return 0
+}
