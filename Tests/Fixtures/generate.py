@@ -155,6 +155,30 @@ def text_case(name, model_path, records, feeds, outputs):
         json.dump(expected, f)
 
 
+def batch_of_three_model():
+    """Identity on x [N, 4] through a [3, -1] reshape: Run fails unless N is a multiple of 3."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])
+    three = helper.make_tensor("three", TensorProto.INT64, [2], [3, -1])
+    four = helper.make_tensor("four", TensorProto.INT64, [2], [-1, 4])
+    nodes = [helper.make_node("Reshape", ["x", "three"], ["z"]), helper.make_node("Reshape", ["z", "four"], ["y"])]
+    graph = helper.make_graph(nodes, "batch3", [x], [y], initializer=[three, four])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="onnxpipe-fixtures")
+    return save(model, "batch3.onnx")
+
+
+def unknown_op_model():
+    """A node no runtime implements: loading must fail cleanly."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])
+    graph = helper.make_graph([helper.make_node("NoSuchOp", ["x"], ["y"], domain="com.example")], "unknown", [x], [y])
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.example", 1)],
+        producer_name="onnxpipe-fixtures")
+    model.ir_version = IR_VERSION
+    onnx.save(model, os.path.join(MODELS, "unknown_op.onnx"))
+
+
 def frame(payload):
     return struct.pack("<I", len(payload)) + payload
 
@@ -215,6 +239,8 @@ def main():
     st = strings_model()
     mx = mixed_model()
     reshape_model()
+    batch_of_three_model()
+    unknown_op_model()
     text = text_classifier(rng)
 
     cases = []

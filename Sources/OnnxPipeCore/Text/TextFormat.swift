@@ -113,6 +113,9 @@ public struct TextFormat: Sendable {
       self.csvHeaderRecord = []
     case .csv:
       let header = csvHeaderRecord ?? []
+      guard header.withUnsafeBytes({ isValidUTF8($0) }) else {
+        throw PipeError(.data, "line 1: CSV header is not valid UTF-8")
+      }
       let parsed = header.withUnsafeBytes { raw -> Result<[[UInt8]], RecordError> in
         do throws(RecordError) {
           return .success(try CSVRecord.fields(raw).map { CSVRecord.value($0, in: raw) })
