@@ -43,6 +43,22 @@ func manPage() throws -> String {
     #expect(page.contains(".It 130 , 143\n"))
   }
 
+  @Test func everyGuaranteeNamesATestThatExists() throws {
+    let page = try manPage()
+    let section = page.components(separatedBy: ".Sh GUARANTEES\n")[1].components(separatedBy: "\n.Sh ")[0]
+    let named = section.split(separator: "\n").filter { $0.hasPrefix(".Pq Sy ") }
+      .flatMap { $0.dropFirst(7).split(separator: ",") }
+      .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " .")) }
+    #expect(named.count >= 10)
+    let tests = try FileManager.default.subpathsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Tests").path)
+      .filter { $0.hasSuffix(".swift") }
+      .map { try String(contentsOf: repositoryRoot.appendingPathComponent("Tests/" + $0), encoding: .utf8) }
+      .joined()
+    for name in named {
+      #expect(tests.contains("func \(name)("), "GUARANTEES names \(name), which is no test")
+    }
+  }
+
   /// The `.Dl` command lines of the EXAMPLES section.
   static let examples: [String] = {
     guard let page = try? manPage(), let start = page.range(of: ".Sh EXAMPLES\n") else { return [] }
