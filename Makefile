@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps build demo test sanitize fuzz fuzz-smoke format format-check lint-man install uninstall fixtures bench bench-quick clean
+.PHONY: all deps build demo test sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures bench bench-quick clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
 SANITIZE_SKIP := GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests
@@ -14,7 +14,7 @@ SANITIZE_SKIP := GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTest
 all: build
 
 deps:
-	@sh scripts/deps.sh
+	@sh .ci/deps.sh
 
 build: deps
 	$(SWIFT) build -c release --product onnxpipe
@@ -26,6 +26,7 @@ test: deps format-check lint-man
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
 	$(MAKE) --no-print-directory fuzz-smoke
+	@bash Tests/Soak/soak.sh .build/debug/onnxpipe 48
 
 # ThreadSanitizer and AddressSanitizer over the pipeline, codecs and ONNX Runtime wrapper.
 # Leak checking is off: XCTest's own runner leaks two objects at exit.
@@ -54,6 +55,11 @@ fuzz: $(addprefix .build-fuzz/,$(FUZZ_TARGETS))
 	    2> .build-fuzz/$$target.out || { tail -40 .build-fuzz/$$target.out >&2; exit 1; }; \
 	  grep -E "^stat::number_of_executed_units|^stat::average_exec_per_sec" .build-fuzz/$$target.out; \
 	done
+
+# A long stream with more workers than cores and random delays, checked against one worker.
+SOAK_MB ?= 2048
+soak: build
+	@bash Tests/Soak/soak.sh $(BIN) $(SOAK_MB)
 
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10

@@ -19,8 +19,12 @@ enum ScoreCommand {
     let reporter = ProgressReporter(stats: stats, started: started)
     let live = options.progress && FileDescriptor.standardError.isTerminal
     func runPipeline<Source: BatchSource>(
-      _ source: Source, _ processor: any BatchProcessor, deadLetters: (any OutputSink)? = nil
+      _ source: Source, _ scorer: any BatchProcessor, deadLetters: (any OutputSink)? = nil
     ) -> PipelineOutcome {
+      var processor = scorer
+      if let delay = faultDelayMicroseconds() {
+        processor = DelayingProcessor(scorer, maxDelayMicroseconds: delay)
+      }
       let pipeline = Pipeline(
         source: source, processor: processor, sink: FileDescriptorSink(.standardOutput),
         configuration: configuration, stats: stats, deadLetters: deadLetters)
@@ -73,6 +77,13 @@ enum ScoreCommand {
     case .failed(let error):
       throw error
     }
+  }
+
+  /// `ONNXPIPE_FAULT_DELAY_US`: a test aid that delays each batch by a random
+  /// 0...N microseconds so workers finish out of order (documented in the man page).
+  private static func faultDelayMicroseconds() -> UInt32? {
+    guard let text = getenv("ONNXPIPE_FAULT_DELAY_US") else { return nil }
+    return UInt32(String(cString: text)).flatMap { $0 > 0 ? $0 : nil }
   }
 
   /// Opens `path` for the dead-letter file (created or truncated).

@@ -50,6 +50,29 @@ import Testing
     }
   }
 
+  @Test func ndjsonCutAtEveryByteScoresEveryCompleteRecord() throws {
+    let records = [#"{"X":[1,2,3,4]}"#, #"{"X":[0.5,-1,2,0]}"#, #"{"X":[9,8,7,6]}"#]
+    let stream = Array(records.joined(separator: "\n").utf8) + [0x0A]
+    let model = fixture("models/logreg.onnx")
+    for cut in 0...stream.count {
+      let prefix = Array(stream.prefix(cut))
+      let result = try run(["--in", "ndjson", model], input: prefix)
+      let complete = prefix.filter { $0 == 0x0A }.count
+      let tail = String(
+        decoding: prefix.split(separator: 0x0A, omittingEmptySubsequences: false).last ?? [], as: UTF8.self)
+      let tailIsRecord = records.contains(tail)
+      let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n")
+      #expect(lines.count == complete + (tailIsRecord ? 1 : 0), "cut at \(cut)")
+      if tail.isEmpty || tailIsRecord {
+        #expect(result.status == 0, "cut at \(cut): \(result.stderr)")
+      } else {
+        #expect(result.status == 65, "cut at \(cut)")
+        #expect(
+          result.stderr.hasPrefix("onnxpipe: line \(complete + 1): "), "cut at \(cut): \(result.stderr)")
+      }
+    }
+  }
+
   @Test func aModelWithAnUnknownOperatorIsAModelError() throws {
     let result = try run(["inspect", fixture("models/unknown_op.onnx")])
     #expect(result.status == 78)

@@ -50,10 +50,12 @@ func manPage() throws -> String {
       .flatMap { $0.dropFirst(7).split(separator: ",") }
       .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " .")) }
     #expect(named.count >= 10)
-    let tests = try FileManager.default.subpathsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Tests").path)
-      .filter { $0.hasSuffix(".swift") }
-      .map { try String(contentsOf: repositoryRoot.appendingPathComponent("Tests/" + $0), encoding: .utf8) }
-      .joined()
+    let tests = try FileManager.default.subpathsOfDirectory(
+      atPath: repositoryRoot.appendingPathComponent("Tests").path
+    )
+    .filter { $0.hasSuffix(".swift") }
+    .map { try String(contentsOf: repositoryRoot.appendingPathComponent("Tests/" + $0), encoding: .utf8) }
+    .joined()
     for name in named {
       #expect(tests.contains("func \(name)("), "GUARANTEES names \(name), which is no test")
     }
