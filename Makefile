@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps build demo test sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures bench bench-quick clean
+.PHONY: all deps build demo test sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures bench bench-quick bench-deps clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
 SANITIZE_SKIP := GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests
@@ -90,10 +90,14 @@ $(PYTHON):
 fixtures: $(PYTHON)
 	$(PYTHON) Tests/Fixtures/generate.py
 
-bench: build $(PYTHON)
+# GNU parallel is one of the baselines.
+bench-deps:
+	@command -v parallel >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq parallel >/dev/null; }
+
+bench: build $(PYTHON) bench-deps
 	$(PYTHON) bench/run.py --binary $(BIN)
 
-bench-quick: build $(PYTHON)
+bench-quick: build $(PYTHON) bench-deps
 	$(PYTHON) bench/run.py --binary $(BIN) --quick
 
 clean:

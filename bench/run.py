@@ -14,6 +14,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import socket
 import statistics
 import struct
@@ -22,14 +23,19 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import charts  # noqa: E402
+import scaling  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TMP = os.path.join(HERE, "results", "tmp")
 MODELS = os.path.join(ROOT, "Tests", "Fixtures", "models")
 # name, model file, features, classes, rows per quick run, what it stands for
 WORKLOADS = [
-    ("rf32", "rf32.onnx", 32, 2, 1_000_000, "50-tree random forest on 32 float features: model-bound"),
+    ("rf32", "rf32.onnx", 32, 2, 1_000_000, "50-tree random forest on 32 float features"),
     ("logreg", "logreg.onnx", 4, 3, 10_000_000, "logistic regression on 4 features: overhead-bound"),
+    ("mlp512", "mlp512.onnx", 32, 2, 50_000, "MLP with two 512-wide layers: compute-bound"),
 ]
 PY = sys.executable
 
@@ -166,6 +172,11 @@ def measure_text(binary, workers, runs, kind, rows):
         "onnxpipe": f"cat {data} | {{time}} {binary} {flags} -j {workers} {model} > {{out}}",
         f"python-{kind}": f"{{time}} {PY} {HERE}/baselines/{kind}_score.py {model} < {data} > {{out}}",
     }
+    if kind == "ndjson" and shutil.which("parallel"):
+        # GNU parallel splits at newlines and keeps order; each job is a Python scorer.
+        systems["gnu-parallel"] = (
+            f"cat {data} | {{time}} parallel --will-cite --pipe --keep-order -j {workers} --block 4M "
+            f"{PY} {HERE}/baselines/ndjson_score.py {model} > {{out}}")
     results = run_systems(
         systems, runs, rows, data, f"text-{kind}", lambda a, b: same_text_predictions(a, b, kind))
     return data, results
@@ -195,52 +206,88 @@ def fmt(rate):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "onnxpipe"))
-    parser.add_argument("--quick", action="store_true", help="1 M rows per workload instead of 4 M")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="smaller inputs and one run each (under two minutes)")
+    parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default: 1 quick, 3 full)")
     args = parser.parse_args()
     os.makedirs(TMP, exist_ok=True)
     binary = os.path.abspath(args.binary)
     workers = os.cpu_count()
     scale = 1 if args.quick else 4
+    runs = args.runs or (1 if args.quick else 3)
+    results_dir = os.path.join(HERE, "results")
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     report = {
         "date": datetime.datetime.now().isoformat(timespec="seconds"), "host": socket.gethostname(),
-        "cpu": cpu, "cores": workers, "platform": platform.platform(), "runs": args.runs,
-        "command": " ".join(["python3", "bench/run.py"] + sys.argv[1:]), "workloads": {},
+        "cpu": cpu, "cores": workers, "platform": platform.platform(), "runs": runs,
+        "command": "make bench-quick" if args.quick else "make bench", "workloads": {},
     }
     lines = [
-        f"Machine: {cpu}, {workers} cores. 4096-row raw frames through a pipe; "
-        f"median of {args.runs} runs, whole-process wall time; `-j {workers}` everywhere.",
+        f"Machine: {cpu}, {workers} cores. Input through a pipe; whole-process wall time (start-up included), "
+        f"{'one run' if runs == 1 else f'median of {runs} runs (min-max)'}; `-j {workers}` everywhere.",
     ]
     for name, model_file, features, classes, quick_rows, about in WORKLOADS:
         rows = quick_rows * scale
-        data, results = measure(binary, workers, args.runs, name, model_file, features, classes, rows)
+        data, results = measure(binary, workers, runs, name, model_file, features, classes, rows)
         report["workloads"][name] = {"about": about, "rows": rows, "bytes": os.path.getsize(data), "results": results}
-        lines += ["", f"**{name}** ({about}; {rows} rows, {os.path.getsize(data) / 1e6:.0f} MB):", ""]
+        lines += ["", f"**{name}**, raw frames of 4096 rows ({about}; {rows} rows, "
+                      f"{os.path.getsize(data) / 1e6:.0f} MB):", ""]
         lines += table(results)
+        chart(results_dir, name, f"{name}: raw frames, rows/s", results)
+        lines += ["", f"![{name}](bench/results/latest-{name}.svg)"]
     for kind in ["ndjson", "csv"]:
-        rows = 200_000 * scale
-        data, results = measure_text(binary, workers, args.runs, kind, rows)
+        rows = 50_000 * scale
+        data, results = measure_text(binary, workers, runs, kind, rows)
         report["workloads"][f"rf32-{kind}"] = {"rows": rows, "bytes": os.path.getsize(data), "results": results}
         lines += ["", f"**rf32 as {kind.upper()}** ({rows} rows of 32 floats as Python prints them, "
                       f"{os.path.getsize(data) / 1e6:.0f} MB; batches of 1024 records):", ""]
         lines += table(results)
+        chart(results_dir, f"rf32-{kind}", f"rf32: {kind.upper()} in, rows/s", results)
+        lines += ["", f"![rf32-{kind}](bench/results/latest-rf32-{kind}.svg)"]
+
+    rf32 = os.path.join(MODELS, "rf32.onnx")
+    rf32_data = os.path.join(TMP, f"rf32-{report['workloads']['rf32']['rows']}.bin")
+    workers_curve = scaling.by_workers(binary, rf32, rf32_data, report["workloads"]["rf32"]["rows"], workers)
+    batch_rows = 100_000 * scale
+    batch_curves = scaling.by_batch(binary, rf32, TMP, batch_rows, 32, workers, [1, 16, 256, 4096, 65536])
+    report["scaling"] = {"workers": workers_curve, "batch": batch_curves}
+    charts.line_chart(os.path.join(results_dir, "latest-workers.svg"), "rf32: rows/s against --workers",
+                      {"onnxpipe": workers_curve}, "--workers (-j)", mark=workers)
+    charts.line_chart(os.path.join(results_dir, "latest-batch.svg"), "rf32: rows/s against rows per frame",
+                      batch_curves, "rows per frame (log scale)", log_x=True, mark=4096)
+    lines += ["", "**Scaling** (rf32, raw frames): rows/s against `--workers`, and against rows per frame "
+                  "next to the C API on the same batches:", "",
+              "![workers](bench/results/latest-workers.svg) ![batch](bench/results/latest-batch.svg)"]
+
+    latency = [scaling.paced_latency(binary, os.path.join(MODELS, "logreg.onnx"), rate, 2) for rate in (1000, 10000)]
+    report["latency"] = latency
+    lines += ["", "**Latency** (logreg, NDJSON records written at a fixed rate, `--max-delay 5`; "
+                  "from a record written to its score read):", "",
+              "| records/s | records | p50 | p99 |", "|---:|---:|---:|---:|"]
+    for point in latency:
+        if point:
+            lines.append(f"| {point['rate']} | {point['records']} | {point['p50_ms']:.1f} ms | {point['p99_ms']:.1f} ms |")
+
     # Memory on a long stream: the rf32 rows eight times over through a pipe.
-    data = os.path.join(TMP, f"rf32-{report['workloads']['rf32']['rows']}.bin")
-    model = os.path.join(MODELS, "rf32.onnx")
-    wall, rss, _ = timed(f"for i in 1 2 3 4 5 6 7 8; do cat {data}; done | {{time}} {binary} {model} > /dev/null", "")
-    report["long_stream"] = {"bytes": 8 * os.path.getsize(data), "seconds": wall, "peak_rss_mb": rss / 1024}
-    lines += ["", f"Long stream: rf32, {8 * os.path.getsize(data) / 1e9:.1f} GB through a pipe in {wall:.1f} s, "
-                  f"peak RSS {rss / 1024:.0f} MB (against {report['workloads']['rf32']['results']['onnxpipe']['peak_rss_mb']:.0f} MB "
-                  f"for {os.path.getsize(data) / 1e6:.0f} MB)."]
+    wall, rss, _ = timed(f"for i in 1 2 3 4 5 6 7 8; do cat {rf32_data}; done | {{time}} {binary} {rf32} > /dev/null", "")
+    report["long_stream"] = {"bytes": 8 * os.path.getsize(rf32_data), "seconds": wall, "peak_rss_mb": rss / 1024}
+    lines += ["", f"Long stream: rf32, {8 * os.path.getsize(rf32_data) / 1e9:.1f} GB through a pipe in {wall:.1f} s, "
+                  f"peak RSS {rss / 1024:.0f} MB (against "
+                  f"{report['workloads']['rf32']['results']['onnxpipe']['peak_rss_mb']:.0f} MB "
+                  f"for {os.path.getsize(rf32_data) / 1e6:.0f} MB)."]
     markdown = "\n".join(lines) + "\n"
-    stem = os.path.join(HERE, "results", f"{datetime.date.today().isoformat()}-{socket.gethostname()}")
+    stem = os.path.join(results_dir, f"{datetime.date.today().isoformat()}-{socket.gethostname()}")
     with open(stem + ".json", "w") as f:
         json.dump(report, f, indent=1)
     with open(stem + ".md", "w") as f:
         f.write(markdown)
     print(markdown)
     update_readme(markdown, report)
+
+
+def chart(results_dir, name, title, results):
+    """A bar chart of rows/s per system, onnxpipe first."""
+    bars = [(system, r["rows_per_s"]) for system, r in results.items()]
+    charts.bar_chart(os.path.join(results_dir, f"latest-{name}.svg"), title, bars)
 
 
 def update_readme(markdown, report):

@@ -19,6 +19,7 @@ enum BenchCommand {
 
   static func run(_ parsed: ParsedArguments) throws(PipeError) -> String {
     let path = try singleModel(parsed)
+    if parsed.has("sweep") { return try sweep(parsed, path: path) }
     let rows = try positiveInt(parsed, "rows", maximum: 1 << 40) ?? 1_000_000
     let batch = try positiveInt(parsed, "batch") ?? 4096
     let workers = try positiveInt(parsed, "workers") ?? onlineProcessors()

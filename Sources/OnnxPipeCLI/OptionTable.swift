@@ -104,6 +104,9 @@ extension OptionSpec {
       "rows", value: "N", commands: [.bench],
       "Rows to score (default: 1000000)."),
     OptionSpec(
+      "sweep", commands: [.bench],
+      "Measure every workers x intra-threads x rows-per-run setting and print the best."),
+    OptionSpec(
       "sample", value: "FILE", commands: [.bench],
       "Score rows read from FILE (raw frames) instead of synthetic values."),
     OptionSpec(

@@ -23,6 +23,7 @@ from skl2onnx import to_onnx
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from skl2onnx.common.data_types import StringTensorType
 
@@ -49,6 +50,15 @@ def random_forest(rng):
     model = to_onnx(clf, x[:1], target_opset=OPSETS, options={id(clf): {"zipmap": False}})
     model.producer_name = "skl2onnx"
     return save(model, "rf32.onnx")
+
+
+def mlp(rng):
+    """Two 512-wide hidden layers on 32 features: the compute-bound benchmark model."""
+    x = rng.normal(size=(1000, 32)).astype(np.float32)
+    y = (x[:, 0] * x[:, 1] > 0).astype(np.int64)
+    clf = MLPClassifier(hidden_layer_sizes=(512, 512), max_iter=20, random_state=0).fit(x, y)
+    model = to_onnx(clf, x[:1], target_opset=OPSETS, options={id(clf): {"zipmap": False}})
+    return save(model, "mlp512.onnx")
 
 
 def logistic(rng, zipmap, name):
@@ -240,6 +250,7 @@ def main():
     mx = mixed_model()
     reshape_model()
     batch_of_three_model()
+    mlp(np.random.default_rng(512))
     unknown_op_model()
     text = text_classifier(rng)
 
