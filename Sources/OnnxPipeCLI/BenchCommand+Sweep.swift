@@ -23,12 +23,14 @@ extension BenchCommand {
       for workers in Array(Set([1, cores, 2 * cores])).sorted() where workers * intra <= 2 * cores {
         for batch in [16, 256, 4096, 65536] {
           // Calibrate with one run per worker, then measure for ~0.25 s.
-          let probe = try measure(session: session, format: format, rows: batch * workers, batch: batch, workers: workers)
+          let probe = try measure(
+            session: session, format: format, rows: batch * workers, batch: batch, workers: workers)
           let runs = max(2 * workers, Int(0.25 / max(probe.seconds, 1e-6)) * workers)
           let result = try measure(
             session: session, format: format, rows: runs * batch, batch: batch, workers: workers)
           points.append(
-            SweepPoint(workers: workers, intraThreads: intra, batch: batch, rowsPerSecond: result.rowsPerSecond))
+            SweepPoint(
+              workers: workers, intraThreads: intra, batch: batch, rowsPerSecond: result.rowsPerSecond))
         }
       }
     }

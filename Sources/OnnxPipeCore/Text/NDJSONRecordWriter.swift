@@ -1,0 +1,115 @@
+/// NDJSON output: one JSON object per input record.
+extension TextFormat {
+  /// One NDJSON output record: `{"out": value, ...}`, after the input's fields with `--keep`.
+  func appendNDJSONRecord(
+    original: UnsafeRawBufferPointer, keepOriginal: Bool, results: [OutputTensor]?, row: Int, rows: Int,
+    to out: inout [UInt8]
+  ) {
+    var needsComma = false
+    if keep && keepOriginal {
+      needsComma = appendKeptJSON(original, to: &out)
+    } else {
+      out.append(UInt8(ascii: "{"))
+    }
+    for (position, spec) in outputs.enumerated() {
+      if needsComma { out.append(UInt8(ascii: ",")) }
+      needsComma = true
+      ValueText.appendJSONString(spec.name.utf8, to: &out)
+      out.append(UInt8(ascii: ":"))
+      if let results {
+        appendJSON(results[position], row: row, rows: rows, to: &out)
+      } else {
+        out.append(contentsOf: "null".utf8)
+      }
+    }
+    out.append(contentsOf: [UInt8(ascii: "}"), 0x0A])
+  }
+
+  /// Opens the output object with the input record's fields; returns whether a comma must follow.
+  private func appendKeptJSON(_ original: UnsafeRawBufferPointer, to out: inout [UInt8]) -> Bool {
+    switch input {
+    case .lines:
+      out.append(contentsOf: "{\"line\":".utf8)
+      ValueText.appendJSONString(original, to: &out)
+      return true
+    case .csv:
+      out.append(UInt8(ascii: "{"))
+      guard let fields = try? CSVRecord.fields(original), fields.count == csvHeader.count else {
+        return false
+      }
+      for (index, field) in fields.enumerated() {
+        if index > 0 { out.append(UInt8(ascii: ",")) }
+        ValueText.appendJSONString(csvHeader[index], to: &out)
+        out.append(UInt8(ascii: ":"))
+        let value = CSVRecord.value(field, in: original)
+        let numeric = !field.quoted && value.withUnsafeBytes { NumberParser.scan($0) != nil }
+        if numeric { out.append(contentsOf: value) } else { ValueText.appendJSONString(value, to: &out) }
+      }
+      return !fields.isEmpty
+    case .ndjson:
+      var end = original.count
+      while end > 0, [0x20, 0x09, 0x0D].contains(original[end - 1]) { end -= 1 }
+      var start = 0
+      while start < end, [0x20, 0x09].contains(original[start]) { start += 1 }
+      if start < end && original[start] == UInt8(ascii: "{") && original[end - 1] == UInt8(ascii: "}") {
+        var body = end - 1
+        while body > start + 1, [0x20, 0x09].contains(original[body - 1]) { body -= 1 }
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: original[start..<body]))
+        return body > start + 1
+      }
+      // A bare array: keep it under the input's name.
+      out.append(UInt8(ascii: "{"))
+      ValueText.appendJSONString(inputs[0].name.utf8, to: &out)
+      out.append(UInt8(ascii: ":"))
+      out.append(contentsOf: UnsafeRawBufferPointer(rebasing: original[start..<end]))
+      return true
+    }
+  }
+
+  /// Row `row` of an output as a JSON value: a scalar, nested arrays by its shape, or an object for a map.
+  private func appendJSON(_ result: OutputTensor, row: Int, rows: Int, to out: inout [UInt8]) {
+    switch result.contents {
+    case .maps(let maps):
+      out.append(UInt8(ascii: "{"))
+      for (index, entry) in maps[row].enumerated() {
+        if index > 0 { out.append(UInt8(ascii: ",")) }
+        ValueText.appendJSONString(entry.key.utf8, to: &out)
+        out.append(UInt8(ascii: ":"))
+        ValueText.appendFloat(entry.value, single: result.element == .float32, &out)
+      }
+      out.append(UInt8(ascii: "}"))
+    case .bytes(let bytes):
+      let shape = Array(result.shape.dropFirst())
+      let elements = shape.reduce(1, *)
+      bytes.withUnsafeBytes { raw in
+        var index = row * elements
+        appendNested(shape[...], &index, &out) { index, out in
+          ValueText.appendNumber(result.element, raw, index, to: &out)
+        }
+      }
+    case .strings(let strings):
+      let shape = Array(result.shape.dropFirst())
+      var index = row * shape.reduce(1, *)
+      appendNested(shape[...], &index, &out) { index, out in
+        ValueText.appendJSONString(strings[index].utf8, to: &out)
+      }
+    }
+  }
+
+  private func appendNested(
+    _ shape: ArraySlice<Int>, _ index: inout Int, _ out: inout [UInt8],
+    _ element: (Int, inout [UInt8]) -> Void
+  ) {
+    guard let count = shape.first else {
+      element(index, &out)
+      index += 1
+      return
+    }
+    out.append(UInt8(ascii: "["))
+    for item in 0..<count {
+      if item > 0 { out.append(UInt8(ascii: ",")) }
+      appendNested(shape.dropFirst(), &index, &out, element)
+    }
+    out.append(UInt8(ascii: "]"))
+  }
+}
