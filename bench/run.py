@@ -152,7 +152,8 @@ def same_text_predictions(a_path, b_path, kind):
         lines = open(path).read().splitlines()
         if kind == "csv":
             return [[float(v) for v in line.split(",")] for line in lines[1:]]
-        return [[v for value in json.loads(line).values() for v in np.ravel(value)] for line in lines]
+        objects = [json.loads(line) for line in lines]
+        return [[v for key, value in o.items() if key != "line" for v in np.ravel(value)] for o in objects]
     a, b = rows(a_path), rows(b_path)
     if len(a) != len(b):
         return f"{len(a)} vs {len(b)} records"
@@ -160,6 +161,27 @@ def same_text_predictions(a_path, b_path, kind):
         if len(x) != len(y) or x[0] != y[0] or max(abs(p - q) for p, q in zip(x, y)) > 1e-5:
             return f"record {index + 1}: {x} vs {y}"
     return None
+
+
+WORDS = ["GET", "200", "OK", "index.html", "served", "cache", "hit", "user", "login", "success",
+         "ERROR", "500", "timeout", "failed", "exception", "database", "refused", "crash", "panic", "denied"]
+
+
+def measure_lines(binary, workers, runs, rows):
+    """The TF-IDF text classifier over log lines: onnxpipe --in lines --keep against the Python scorer."""
+    model = os.path.join(MODELS, "text_clf.onnx")
+    data = os.path.join(TMP, f"log-{rows}.lines")
+    if not os.path.exists(data):
+        rng = np.random.default_rng(3)
+        with open(data, "w") as f:
+            for _ in range(rows):
+                f.write(" ".join(rng.choice(WORDS, size=8)) + "\n")
+    systems = {
+        "onnxpipe": f"cat {data} | {{time}} {binary} --in lines --keep -j {workers} {model} > {{out}}",
+        "python-lines": f"{{time}} {PY} {HERE}/baselines/lines_score.py {model} < {data} > {{out}}",
+    }
+    return data, run_systems(
+        systems, runs, rows, data, "text-lines", lambda a, b: same_text_predictions(a, b, "ndjson"))
 
 
 def measure_text(binary, workers, runs, kind, rows):
@@ -243,6 +265,14 @@ def main():
         lines += table(results)
         chart(results_dir, f"rf32-{kind}", f"rf32: {kind.upper()} in, rows/s", results)
         lines += ["", f"![rf32-{kind}](bench/results/latest-rf32-{kind}.svg)"]
+    rows = 50_000 * scale
+    data, results = measure_lines(binary, workers, runs, rows)
+    report["workloads"]["text-lines"] = {"rows": rows, "bytes": os.path.getsize(data), "results": results}
+    lines += ["", f"**Log lines** (TF-IDF + logistic regression text classifier, `--in lines --keep`; {rows} "
+                  f"lines, {os.path.getsize(data) / 1e6:.1f} MB):", ""]
+    lines += table(results)
+    chart(results_dir, "text-lines", "text classifier: log lines in, rows/s", results)
+    lines += ["", "![text-lines](bench/results/latest-text-lines.svg)"]
 
     rf32 = os.path.join(MODELS, "rf32.onnx")
     rf32_data = os.path.join(TMP, f"rf32-{report['workloads']['rf32']['rows']}.bin")
