@@ -34,7 +34,7 @@ MODELS = os.path.join(ROOT, "Tests", "Fixtures", "models")
 # name, model file, features, classes, rows per quick run, what it stands for
 WORKLOADS = [
     ("rf32", "rf32.onnx", 32, 2, 1_000_000, "50-tree random forest on 32 float features"),
-    ("logreg", "logreg.onnx", 4, 3, 10_000_000, "logistic regression on 4 features: overhead-bound"),
+    ("logreg", "logreg.onnx", 4, 3, 5_000_000, "logistic regression on 4 features: overhead-bound"),
     ("mlp512", "mlp512.onnx", 32, 2, 50_000, "MLP with two 512-wide layers: compute-bound"),
 ]
 PY = sys.executable
@@ -86,24 +86,36 @@ def same_predictions(a_path, b_path, classes=2):
     return None
 
 
-def run_systems(systems, runs, rows, data, prefix, compare):
-    """Runs each system `runs` times on `data`; checks each against onnxpipe's output with `compare`."""
+def run_systems(systems, runs, rows, data, prefix, compare, limit=None):
+    """Runs every system once per round, `runs` rounds (interleaved, so drift on a shared
+    machine hits all alike); checks each against onnxpipe's output with `compare`.
+    `limit`, when given, is called once per round too and returns a rows/s figure."""
+    timings = {system: [] for system in systems}
+    limits = []
+    for _ in range(runs):
+        for system, command in systems.items():
+            timings[system].append(timed(command, os.path.join(TMP, f"{prefix}-{system.split()[0]}.out")))
+            if system == "onnxpipe" and limit:
+                limits.append(limit())
     results = {}
-    for system, command in systems.items():
-        out = os.path.join(TMP, f"{prefix}-{system.split()[0]}.out")
-        timings = [timed(command, out) for _ in range(runs)]
+    for system in systems:
         if system != "onnxpipe":
-            mismatch = compare(os.path.join(TMP, f"{prefix}-onnxpipe.out"), out)
+            mismatch = compare(os.path.join(TMP, f"{prefix}-onnxpipe.out"),
+                               os.path.join(TMP, f"{prefix}-{system.split()[0]}.out"))
             if mismatch:
                 sys.exit(f"bench: {system} disagrees with onnxpipe on {prefix}: {mismatch}")
-        walls = [t[0] for t in timings]
+        walls = [t[0] for t in timings[system]]
         results[system] = {
             "rows_per_s": rows / statistics.median(walls),
             "rows_per_s_min": rows / max(walls),
             "rows_per_s_max": rows / min(walls),
-            "peak_rss_mb": max(t[1] for t in timings) / 1024,
-            "cpu_s": statistics.median(t[2] for t in timings),
+            "peak_rss_mb": max(t[1] for t in timings[system]) / 1024,
+            "cpu_s": statistics.median(t[2] for t in timings[system]),
             "mb_in_per_s": os.path.getsize(data) / 1e6 / statistics.median(walls),
+        }
+    if limits:
+        results["C API limit"] = {
+            "rows_per_s": statistics.median(limits), "rows_per_s_min": min(limits), "rows_per_s_max": max(limits),
         }
     return results
 
@@ -118,17 +130,14 @@ def measure(binary, workers, runs, name, model_file, features, classes, rows):
         "python-stream": f"{{time}} {PY} {HERE}/baselines/stream_score.py {model} < {data} > {{out}}",
         "python-pool (seed)": f"{{time}} {PY} {HERE}/baselines/pool_score.py {model} < {data} > {{out}}",
     }
-    results = run_systems(
-        systems, runs, rows, data, name, lambda a, b: same_predictions(a, b, classes))
-    limits = []
-    for _ in range(runs):
+    def limit():
         text = subprocess.run(
             [binary, "bench", "-j", str(workers), "--rows", str(rows), "--sample", data, "--json", model],
             check=True, capture_output=True, text=True).stdout
-        limits.append(json.loads(text)["rows_per_s"])
-    results["C API limit (onnxpipe bench)"] = {
-        "rows_per_s": statistics.median(limits), "rows_per_s_min": min(limits), "rows_per_s_max": max(limits),
-    }
+        return json.loads(text)["rows_per_s"]
+
+    results = run_systems(
+        systems, runs, rows, data, name, lambda a, b: same_predictions(a, b, classes), limit=limit)
     return data, results
 
 
@@ -297,10 +306,12 @@ def main():
         if point:
             lines.append(f"| {point['rate']} | {point['records']} | {point['p50_ms']:.1f} ms | {point['p99_ms']:.1f} ms |")
 
-    # Memory on a long stream: the rf32 rows eight times over through a pipe.
-    wall, rss, _ = timed(f"for i in 1 2 3 4 5 6 7 8; do cat {rf32_data}; done | {{time}} {binary} {rf32} > /dev/null", "")
-    report["long_stream"] = {"bytes": 8 * os.path.getsize(rf32_data), "seconds": wall, "peak_rss_mb": rss / 1024}
-    lines += ["", f"Long stream: rf32, {8 * os.path.getsize(rf32_data) / 1e9:.1f} GB through a pipe in {wall:.1f} s, "
+    # Memory on a long stream: the rf32 rows over and over through a pipe (0.5 GB quick, 4 GB full).
+    copies = 4 if args.quick else 8
+    wall, rss, _ = timed(
+        f"for i in $(seq {copies}); do cat {rf32_data}; done | {{time}} {binary} {rf32} > /dev/null", "")
+    report["long_stream"] = {"bytes": copies * os.path.getsize(rf32_data), "seconds": wall, "peak_rss_mb": rss / 1024}
+    lines += ["", f"Long stream: rf32, {copies * os.path.getsize(rf32_data) / 1e9:.1f} GB through a pipe in {wall:.1f} s, "
                   f"peak RSS {rss / 1024:.0f} MB (against "
                   f"{report['workloads']['rf32']['results']['onnxpipe']['peak_rss_mb']:.0f} MB "
                   f"for {os.path.getsize(rf32_data) / 1e6:.0f} MB)."]

@@ -68,9 +68,16 @@ def paced_latency(binary, model, rate, seconds, features=4, max_delay=5):
             for line in lines:
                 latencies.append(now - sent[json.loads(line)["n"]])
 
+    row = ",".join(["0.5"] * features)
+    # Warm up: wait until the model is loaded and one record has come back, so
+    # start-up is not counted as latency.
+    process.stdin.write(b'{"n":-1,"X":[%s]}\n' % row.encode())
+    select.select([process.stdout], [], [], 30)
+    warm = b""
+    while not warm.endswith(b"\n"):
+        warm += os.read(process.stdout.fileno(), 1 << 16)
     thread = threading.Thread(target=reader)
     thread.start()
-    row = ",".join(["0.5"] * features)
     start = time.perf_counter()
     for n in range(count):
         due = start + n / rate
