@@ -89,7 +89,7 @@ struct CSVRecordDecoder: Sendable {
   let fieldCount: Int
 
   func decode(_ record: UnsafeRawBufferPointer, into builders: inout [Column]) throws(RecordError) {
-    let marks = builders.map(\.count)
+    for index in builders.indices { builders[index].beginRow() }
     do throws(RecordError) {
       let fields = try CSVRecord.fields(record)
       guard fields.count == fieldCount else {
@@ -118,7 +118,7 @@ struct CSVRecordDecoder: Sendable {
         }
       }
     } catch {
-      for index in builders.indices { builders[index].truncate(to: marks[index]) }
+      for index in builders.indices { builders[index].rollbackRow() }
       throw error
     }
   }

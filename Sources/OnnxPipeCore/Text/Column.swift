@@ -14,23 +14,49 @@ public struct TextInput: Sendable, Equatable {
 /// on it directly.
 struct Column {
   let input: TextInput
-  private(set) var bytes: [UInt8] = []
+  /// Little-endian element bytes, for every fixed-width type but float32.
+  private var byteStorage: [UInt8] = []
+  /// float32 elements, kept typed: the common case, appended without byte shuffling.
+  private var floats: [Float] = []
   private(set) var strings: [String] = []
   /// Elements appended so far (all rows, including a row in progress).
   private(set) var count = 0
+  /// `count` when the row in progress began (`beginRow`).
+  private var rowStart = 0
 
   init(_ input: TextInput, rowCapacity: Int) {
     self.input = input
-    if let width = input.element.byteWidth {
-      bytes.reserveCapacity(rowCapacity * input.rowElements * width)
+    if input.element == .float32 {
+      floats.reserveCapacity(rowCapacity * input.rowElements)
+    } else if let width = input.element.byteWidth {
+      byteStorage.reserveCapacity(rowCapacity * input.rowElements * width)
     }
   }
+
+  /// The values as the tensor's little-endian bytes.
+  var bytes: [UInt8] {
+    input.element == .float32 ? floats.withUnsafeBytes { Array($0) } : byteStorage
+  }
+
+  /// Calls `body` with the values as the tensor's bytes, without copying.
+  func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    if input.element == .float32 { return try floats.withUnsafeBytes(body) }
+    return try byteStorage.withUnsafeBytes(body)
+  }
+
+  /// Marks the start of a row, so a rejected row can be taken back.
+  mutating func beginRow() { rowStart = count }
+
+  /// Drops the values of the row in progress (a rejected record).
+  mutating func rollbackRow() { truncate(to: rowStart) }
 
   /// Drops elements past `elementCount` (a rejected row's partial values).
   mutating func truncate(to elementCount: Int) {
     guard elementCount < count else { return }
-    if let width = input.element.byteWidth {
-      bytes.removeLast((count - elementCount) * width)
+    if input.element == .float32 {
+      floats.removeLast(count - elementCount)
+    } else if let width = input.element.byteWidth {
+      byteStorage.removeLast((count - elementCount) * width)
     } else {
       strings.removeLast(count - elementCount)
     }
@@ -57,9 +83,7 @@ struct Column {
     switch input.element {
     case .float32:
       guard valid else { throw notANumber(token) }
-      let value = NumberParser.float(decimal, text: token)
-      guard value.isFinite else { throw notANumber(token) }
-      append(value.bitPattern)
+      try appendFloat32(decimal, text: token)
     case .float64:
       guard valid else { throw notANumber(token) }
       let value = NumberParser.double(decimal, text: token)
@@ -83,10 +107,24 @@ struct Column {
     }
   }
 
+  /// Appends a float32 element from a scanned number (the hot path of text input).
+  @inline(__always)
+  mutating func appendFloat32(_ decimal: NumberParser.Decimal, text token: UnsafeRawBufferPointer)
+    throws(RecordError)
+  {
+    let value = NumberParser.float(decimal, text: token)
+    guard value.isFinite else { throw notANumber(token) }
+    floats.append(value)
+    count += 1
+  }
+
   /// Appends a zero of the input's type (an empty string for strings).
   mutating func appendZero() {
-    if let width = input.element.byteWidth {
-      bytes.append(contentsOf: repeatElement(0, count: width))
+    if input.element == .float32 {
+      floats.append(0)
+      count += 1
+    } else if let width = input.element.byteWidth {
+      byteStorage.append(contentsOf: repeatElement(0, count: width))
       count += 1
     } else {
       strings.append("")
@@ -145,7 +183,7 @@ struct Column {
     // Byte by byte: cheaper than a generic append(contentsOf:) for 1-8 bytes.
     var remaining = value
     for _ in 0..<MemoryLayout<T>.size {
-      bytes.append(UInt8(truncatingIfNeeded: remaining))
+      byteStorage.append(UInt8(truncatingIfNeeded: remaining))
       remaining = remaining >> 8
     }
     count += 1

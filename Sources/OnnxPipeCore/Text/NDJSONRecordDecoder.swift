@@ -20,17 +20,22 @@ struct NDJSONRecordDecoder: Sendable {
     }
   }
 
+  /// Inputs as a bit set (a record is decoded without allocating per key).
+  typealias InputSet = UInt64
+
   /// Appends one record's row to `columns`, or throws with nothing appended.
+  /// Models with more than 64 inputs are refused when the format is built.
   func decode(_ record: UnsafeRawBufferPointer, into columns: inout [Column]) throws(RecordError) {
-    let marks = columns.map(\.count)
+    for index in columns.indices { columns[index].beginRow() }
     do throws(RecordError) {
       var scanner = JSONScanner(record)
       switch scanner.peek() {
       case UInt8(ascii: "{"):
-        var found = [Bool](repeating: false, count: inputs.count)
-        try walkObject(
-          &scanner, depth: 0, candidates: Array(inputs.indices), found: &found, columns: &columns)
-        if let missing = found.firstIndex(of: false) {
+        var found: InputSet = 0
+        let all: InputSet = inputs.count == 64 ? ~0 : (1 << inputs.count) - 1
+        try walkObject(&scanner, depth: 0, candidates: all, found: &found, columns: &columns)
+        if found != all {
+          let missing = (~found & all).trailingZeroBitCount
           let path = paths[missing].map { String(decoding: $0, as: UTF8.self) }.joined(separator: ".")
           throw RecordError("missing field '\(path)' for input '\(inputs[missing].name)'")
         }
@@ -43,13 +48,14 @@ struct NDJSONRecordDecoder: Sendable {
       }
       guard scanner.peek() == nil else { throw scanner.unexpected("end of line") }
     } catch {
-      for index in columns.indices { columns[index].truncate(to: marks[index]) }
+      for index in columns.indices { columns[index].rollbackRow() }
       throw error
     }
   }
 
   private func walkObject(
-    _ scanner: inout JSONScanner, depth: Int, candidates: [Int], found: inout [Bool], columns: inout [Column]
+    _ scanner: inout JSONScanner, depth: Int, candidates: InputSet, found: inout InputSet,
+    columns: inout [Column]
   ) throws(RecordError) {
     guard depth < JSONScanner.maximumDepth else {
       throw RecordError("JSON nested deeper than \(JSONScanner.maximumDepth)")
@@ -62,17 +68,24 @@ struct NDJSONRecordDecoder: Sendable {
     while true {
       let key = try scanner.readString()
       try scanner.expect(UInt8(ascii: ":"), "':'")
-      let matching = candidates.filter {
-        paths[$0].count > depth && scanner.string(key, equals: paths[$0][depth])
+      var matching: InputSet = 0
+      var leaf: Int?
+      var rest = candidates
+      while rest != 0 {
+        let input = rest.trailingZeroBitCount
+        rest &= rest - 1
+        guard paths[input].count > depth, scanner.string(key, equals: paths[input][depth]) else { continue }
+        matching |= 1 << input
+        if leaf == nil && paths[input].count == depth + 1 { leaf = input }
       }
-      if let leaf = matching.first(where: { paths[$0].count == depth + 1 }) {
-        if found[leaf] {
+      if let leaf {
+        if found & (1 << leaf) != 0 {
           throw RecordError(
             "field '\(String(decoding: scanner.bytes(of: key), as: UTF8.self))' appears twice")
         }
         try readRow(&scanner, into: &columns[leaf])
-        found[leaf] = true
-      } else if !matching.isEmpty, scanner.peek() == UInt8(ascii: "{") {
+        found |= 1 << leaf
+      } else if matching != 0, scanner.peek() == UInt8(ascii: "{") {
         try walkObject(&scanner, depth: depth + 1, candidates: matching, found: &found, columns: &columns)
       } else {
         try scanner.skipValue(depth: depth + 1)
@@ -119,6 +132,8 @@ struct NDJSONRecordDecoder: Sendable {
         try readArray(&scanner, shape: shape.dropFirst(), into: &column, flatAllowed: false)
       } else if shape.count > 1 && !flatAllowed {
         throw scanner.unexpected("'[' (input '\(column.input.name)' rows are \(shape.count)-dimensional)")
+      } else if column.input.element == .float32, let (decimal, token) = scanner.readNumber() {
+        try column.appendFloat32(decimal, text: token)  // the common case, without readElement's dispatch
       } else {
         try readElement(&scanner, into: &column)
       }

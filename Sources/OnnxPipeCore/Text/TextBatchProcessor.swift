@@ -105,7 +105,7 @@ public struct TextBatchProcessor: BatchProcessor {
         let tensor = InputTensor(element: .string, shape: shape, contents: .strings(column.strings))
         return try call(index + 1, tensors + [tensor])
       }
-      return try column.bytes.withUnsafeBytes { raw in
+      return try column.withUnsafeBytes { raw in
         try call(
           index + 1,
           tensors + [InputTensor(element: column.input.element, shape: shape, contents: .bytes(raw))])

@@ -95,6 +95,10 @@ public struct TextFormat: Sendable {
     }
     switch input {
     case .ndjson:
+      guard inputs.count <= 64 else {
+        throw PipeError(
+          .model, "NDJSON input supports models of up to 64 inputs; this one has \(inputs.count)")
+      }
       for name in mapping.fields.keys where !inputs.contains(where: { $0.name == name }) {
         throw PipeError(.usage, "--input: the model has no input '\(name)'")
       }
