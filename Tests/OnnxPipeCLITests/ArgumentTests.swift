@@ -85,3 +85,18 @@ import Testing
     #expect(ExitStatus(for: .model).rawValue == 78)
   }
 }
+
+@Suite struct ModelLoaderTests {
+  @Test func aMissingLocaleGetsAnInstallHint() {
+    let message =
+      "Load model failed: StringNormalizer: locale::facet::_S_create_c_locale name not valid\nmore"
+    #expect(
+      ModelLoader.explain(message)
+        == "Load model failed: StringNormalizer: locale::facet::_S_create_c_locale name not valid more"
+        + " (the en_US.UTF-8 locale is missing: install 'locales' and run locale-gen, or 'make deps')")
+  }
+
+  @Test func otherMessagesAreKeptOnOneLine() {
+    #expect(ModelLoader.explain("a\nb\r\nc") == "a b c")
+  }
+}
