@@ -36,6 +36,7 @@ WORKLOADS = [
     ("rf32", "rf32.onnx", 32, 2, 1_000_000, "50-tree random forest on 32 float features"),
     ("logreg", "logreg.onnx", 4, 3, 5_000_000, "logistic regression on 4 features: overhead-bound"),
     ("mlp512", "mlp512.onnx", 32, 2, 50_000, "MLP with two 512-wide layers: compute-bound"),
+    ("rf32-small", "rf32.onnx", 32, 2, 10_000, "the random forest on a short stream: start-up dominates"),
 ]
 PY = sys.executable
 
