@@ -75,6 +75,22 @@ final class LiveProcess: @unchecked Sendable {
     #expect(end.stderr == "")
   }
 
+  @Test(arguments: [(SIGTERM, Int32(143)), (SIGINT, Int32(130))])
+  func aSignalScoresTheTextRecordsHeldInAPartialBatch(signal: Int32, status: Int32) throws {
+    // A long --max-delay keeps the three lines in the reader's unfinished batch when the signal comes.
+    let live = try LiveProcess(
+      ["--in", "lines", "--keep", "--max-delay", "60000", fixture("models/text_clf.onnx")])
+    live.send(Array("ERROR timeout\nGET 200 OK\nlast line, no newline yet".utf8))
+    usleep(400_000)
+    kill(live.process.processIdentifier, signal)
+    let end = live.finish()
+    #expect(end.status == status)
+    let lines = String(decoding: end.rest, as: UTF8.self).split(separator: "\n")
+    #expect(lines.count == 2, "\(lines)")
+    #expect(lines.first?.hasPrefix(#"{"line":"ERROR timeout","label":"#) == true)
+    #expect(end.stderr == "")
+  }
+
   @Test func brokenPipeDownstreamEndsQuietlyBySIGPIPE() throws {
     let input = NSTemporaryDirectory() + "onnxpipe-epipe-\(getpid()).in"
     let errors = NSTemporaryDirectory() + "onnxpipe-epipe-\(getpid()).err"

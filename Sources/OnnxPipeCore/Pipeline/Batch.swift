@@ -80,6 +80,16 @@ public struct ScoredBatch: Sendable, Equatable {
 public protocol BatchSource {
   /// The next batch, nil at a clean end of input, or an error naming where the input went bad.
   mutating func next() throws(PipeError) -> Batch?
+
+  /// A source that holds read records between batches (text) returns an
+  /// interruption: on SIGINT/SIGTERM the pipeline triggers it, and `next()`
+  /// hands over what it holds and then returns nil. Sources without one are
+  /// cut off at once (a raw frame is all or nothing).
+  var interruption: Interruption? { get }
+}
+
+extension BatchSource {
+  public var interruption: Interruption? { nil }
 }
 
 /// Parses, scores and formats one batch. Called from several worker threads at once.

@@ -50,6 +50,10 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   private let lock = ConditionLock(conditions: 3)
   private var window: Window
   private var admittedAt: [Int: UInt64] = [:]
+  /// The source's interruption, read once at init (the source itself belongs to the reader thread).
+  private let sourceInterruption: Interruption?
+  /// A signal the reader must end the stream with once it has handed over its records.
+  private var pendingSignal: Int32?
   private var source: Source
   private var sink: Sink
   private var deadLetterSink: (any OutputSink)?
@@ -65,6 +69,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
     deadLetters: (any OutputSink)? = nil
   ) {
     self.source = source
+    self.sourceInterruption = source.interruption
     self.deadLetterSink = deadLetters
     self.processor = processor
     self.sink = sink
@@ -77,8 +82,14 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   /// scored and written, the reader's next batch is dropped. Safe from any thread.
   public func interrupt(signal: Int32) {
     lock.withLock {
-      window.finish(.interrupted(signal: signal))
-      wakeEveryone()
+      if let interruption = sourceInterruption, !window.isClosed {
+        // The reader hands over the records it holds, then ends the stream with this signal.
+        pendingSignal = signal
+        interruption.trigger()
+      } else {
+        window.finish(.interrupted(signal: signal))
+        wakeEveryone()
+      }
     }
   }
 
@@ -129,7 +140,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
       }
       guard let batch else {
         lock.withLock {
-          window.finish(.endOfInput)
+          window.finish(pendingSignal.map { .interrupted(signal: $0) } ?? .endOfInput)
           wakeEveryone()
         }
         return

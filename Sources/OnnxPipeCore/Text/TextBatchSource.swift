@@ -15,6 +15,9 @@ public struct TextBatchSource: BatchSource {
   private let skipBlankRecords: Bool
   private let readSize: Int
   private var seenEOF = false
+  /// Triggered on SIGINT/SIGTERM: the records held go out as a last batch.
+  public let interruption: Interruption? = Interruption()
+  private var interrupted = false
   private var payload: [UInt8] = []
   private var records: [RecordSpan] = []
   private var deadline: UInt64 = 0
@@ -65,6 +68,7 @@ public struct TextBatchSource: BatchSource {
 
   public mutating func next() throws(PipeError) -> Batch? {
     while true {
+      if interrupted { return records.isEmpty ? nil : takeBatch() }
       if let record = pending {
         pending = nil
         add { payload in
@@ -86,7 +90,13 @@ public struct TextBatchSource: BatchSource {
       if seenEOF { return records.isEmpty ? nil : takeBatch() }
       if !records.isEmpty {
         let now = monotonicNanoseconds()
-        if now >= deadline || !waitForInput(until: deadline, now: now) { return takeBatch() }
+        if now >= deadline || !waitForInput(until: deadline, now: now) {
+          interrupted = interruption!.isTriggered
+          return takeBatch()
+        }
+      } else if !interruption!.waitForInput(input, milliseconds: -1) {
+        interrupted = interruption!.isTriggered
+        if interrupted { continue }
       }
       try fill()
     }
@@ -118,15 +128,10 @@ public struct TextBatchSource: BatchSource {
     if count == 0 { seenEOF = true }
   }
 
-  /// Waits until input is readable or `deadline` passes (`poll(2)`); true when readable.
+  /// Waits until input is readable, `deadline` passes, or an interrupt; true when readable.
   private func waitForInput(until deadline: UInt64, now: UInt64) -> Bool {
-    var descriptor = pollfd(fd: input.rawValue, events: Int16(POLLIN), revents: 0)
     let milliseconds = Int32(min((deadline - now + 999_999) / 1_000_000, UInt64(Int32.max)))
-    while true {
-      let ready = poll(&descriptor, 1, milliseconds)
-      if ready < 0 && errno == EINTR { continue }
-      return ready != 0
-    }
+    return interruption!.waitForInput(input, milliseconds: milliseconds)
   }
 }
 
