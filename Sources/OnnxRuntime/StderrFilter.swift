@@ -33,6 +33,13 @@ public enum StderrFilter {
     return try capturing(body)
   }
 
+  /// Runs `body` while no capture is in progress (for tests that look at fd 2).
+  static func betweenCaptures<R>(_ body: () throws -> R) rethrows -> R {
+    pthread_mutex_lock(turn)
+    defer { pthread_mutex_unlock(turn) }
+    return try body()
+  }
+
   private static func capturing<R>(_ body: () throws -> R) rethrows -> R {
     guard let capture = tmpfile() else { return try body() }
     defer { fclose(capture) }
