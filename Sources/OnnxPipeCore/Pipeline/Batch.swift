@@ -102,3 +102,14 @@ public protocol OutputSink {
   /// Writes all of `bytes` or throws (`.brokenPipe` when the reader went away).
   mutating func write(_ bytes: UnsafeRawBufferPointer) throws(PipeError)
 }
+
+extension OutputSink {
+  /// Writes all of `bytes`.
+  public mutating func write(_ bytes: [UInt8]) throws(PipeError) {
+    var failure: PipeError?
+    bytes.withUnsafeBytes { raw in
+      do throws(PipeError) { try write(raw) } catch { failure = error }
+    }
+    if let failure { throw failure }
+  }
+}

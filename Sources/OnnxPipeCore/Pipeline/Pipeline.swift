@@ -37,9 +37,14 @@ public enum PipelineOutcome: Sendable, Equatable {
 public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked Sendable {
   // @unchecked Sendable: all shared mutable state is `window`, guarded by `lock`;
   // `source` is used only by the reader thread and `sink` only by the writer.
-  private typealias Window = OrderedWindow<Job, Result<ScoredBatch, PipeError>>
+  private typealias Window = OrderedWindow<Job, Completed>
   private struct Job {
     var batch: Batch
+    var admittedAt: UInt64
+  }
+  /// A worker's result, still carrying its admission time for the latency figure.
+  private struct Completed {
+    var result: Result<ScoredBatch, PipeError>
     var admittedAt: UInt64
   }
 
@@ -49,7 +54,6 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
 
   private let lock = ConditionLock(conditions: 3)
   private var window: Window
-  private var admittedAt: [Int: UInt64] = [:]
   /// The source's interruption, read once at init (the source itself belongs to the reader thread).
   private let sourceInterruption: Interruption?
   /// A signal the reader must end the stream with once it has handed over its records.
@@ -169,9 +173,9 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
       guard case .run(let sequence, let job) = action else { return }
       var result: Result<ScoredBatch, PipeError>
       do { result = .success(try processor.process(job.batch)) } catch { result = .failure(error) }
+      let completed = Completed(result: result, admittedAt: job.admittedAt)
       lock.withLock {
-        admittedAt[sequence] = job.admittedAt
-        if window.complete(sequence: sequence, result: result) { lock.signal(Self.outputCondition) }
+        if window.complete(sequence: sequence, result: completed) { lock.signal(Self.outputCondition) }
       }
     }
   }
@@ -184,30 +188,30 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
     var pendingLatencies: [UInt64] = []
     do throws(PipeError) {
       while true {
-        var (action, started) = lock.withLock { (window.nextOutput(), takeAdmissionTime()) }
+        var action = lock.withLock { window.nextOutput() }
         if case .wait = action {
           // Nothing ready: hand what we have downstream before sleeping, so a
           // slow live stream is never held back by our buffer.
           try flush(&buffer, &pendingLatencies)
-          (action, started) = lock.withLock {
+          action = lock.withLock {
             while true {
               let action = window.nextOutput()
-              if case .wait = action {
-                lock.wait(Self.outputCondition)
-              } else {
-                return (action, takeAdmissionTime())
-              }
+              if case .wait = action { lock.wait(Self.outputCondition) } else { return action }
             }
           }
         }
         switch action {
         case .wait: continue
-        case .write(_, .failure(let error)):
-          try flush(&buffer, &pendingLatencies)
-          return .failed(error)
-        case .write(_, .success(let scored)):
+        case .write(_, let completed):
+          let scored: ScoredBatch
+          switch completed.result {
+          case .failure(let error):
+            try flush(&buffer, &pendingLatencies)
+            return .failed(error)
+          case .success(let value): scored = value
+          }
           lock.signal(Self.roomCondition)
-          if let started { pendingLatencies.append(started) }
+          pendingLatencies.append(completed.admittedAt)
           stats.rows.add(scored.rows, ordering: .relaxed)
           stats.batches.add(1, ordering: .relaxed)
           stats.rejected.add(scored.rejected, ordering: .relaxed)
@@ -215,13 +219,17 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
             try flush(&buffer, &pendingLatencies)
           }
           if scored.bytes.count >= configuration.writeBufferBytes {
-            try writeToSink(scored.bytes)
+            try sink.write(scored.bytes)
             stats.bytesOut.add(scored.bytes.count, ordering: .relaxed)
             recordLatencies(&pendingLatencies)
           } else {
             buffer.append(contentsOf: scored.bytes)
           }
-          if !scored.deadLetters.isEmpty { try writeDeadLetters(scored.deadLetters) }
+          if !scored.deadLetters.isEmpty {
+            do { try deadLetterSink?.write(scored.deadLetters) } catch {
+              throw PipeError(.io, "--errors file: \(error.message)")
+            }
+          }
           if let failure = scored.failure {
             try flush(&buffer, &pendingLatencies)
             return .failed(failure)
@@ -240,35 +248,13 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
     }
   }
 
-  /// The admission time of the batch the writer just took (lock held).
-  private func takeAdmissionTime() -> UInt64? {
-    admittedAt.removeValue(forKey: window.emitted - 1)
-  }
-
   private func flush(_ buffer: inout [UInt8], _ latencies: inout [UInt64]) throws(PipeError) {
     if !buffer.isEmpty {
-      try writeToSink(buffer)
+      try sink.write(buffer)
       stats.bytesOut.add(buffer.count, ordering: .relaxed)
       buffer.removeAll(keepingCapacity: true)
     }
     recordLatencies(&latencies)
-  }
-
-  private func writeToSink(_ bytes: [UInt8]) throws(PipeError) {
-    var failure: PipeError?
-    bytes.withUnsafeBytes { raw in
-      do throws(PipeError) { try sink.write(raw) } catch { failure = error }
-    }
-    if let failure { throw failure }
-  }
-
-  private func writeDeadLetters(_ bytes: [UInt8]) throws(PipeError) {
-    guard deadLetterSink != nil else { return }
-    var failure: PipeError?
-    bytes.withUnsafeBytes { raw in
-      do throws(PipeError) { try deadLetterSink!.write(raw) } catch { failure = error }
-    }
-    if let failure { throw PipeError(.io, "--errors file: \(failure.message)") }
   }
 
   private func recordLatencies(_ latencies: inout [UInt64]) {
