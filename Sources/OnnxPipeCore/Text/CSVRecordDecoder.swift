@@ -81,6 +81,7 @@ enum CSVRecord {
 }
 
 /// Reads CSV records into input columns, by column index per input element.
+/// Records must already be checked to be valid UTF-8 (`TextBatchProcessor` checks each once).
 struct CSVRecordDecoder: Sendable {
   let inputs: [TextInput]
   /// For each input, the CSV column index of each of its row's elements.
@@ -99,11 +100,9 @@ struct CSVRecordDecoder: Sendable {
         for column in indices {
           let field = fields[column]
           if builders[input].input.element == .string {
-            let value = CSVRecord.value(field, in: record)
-            guard let string = String(validating: value, as: UTF8.self) else {
-              throw RecordError("CSV field \(column + 1) is not valid UTF-8")
-            }
-            try builders[input].appendString(string)
+            // The whole record was checked to be UTF-8 before decoding.
+            try builders[input].appendString(
+              String(decoding: CSVRecord.value(field, in: record), as: UTF8.self))
           } else if field.quoted {
             var failure: RecordError?
             CSVRecord.value(field, in: record).withUnsafeBytes { raw in

@@ -34,7 +34,7 @@ extension TextFormat {
 
   /// One CSV output record: the kept input columns with `--keep`, then one field per output element.
   func appendCSVRecord(
-    original: UnsafeRawBufferPointer, keepOriginal: Bool, results: [OutputTensor]?, row: Int, rows: Int,
+    original: UnsafeRawBufferPointer, keepOriginal: Bool, results: [OutputTensor]?, row: Int,
     to out: inout [UInt8]
   ) {
     var needsComma = false
@@ -54,7 +54,7 @@ extension TextFormat {
       let columns = spec.mapKeys?.count ?? spec.rowElements ?? 1
       if let results {
         if needsComma { out.append(UInt8(ascii: ",")) }
-        appendCSV(results[position], spec: spec, row: row, rows: rows, to: &out)
+        appendCSV(results[position], spec: spec, row: row, to: &out)
       } else {
         let commas = needsComma ? columns : columns - 1
         out.append(contentsOf: repeatElement(UInt8(ascii: ","), count: max(commas, 0)))
@@ -65,8 +65,7 @@ extension TextFormat {
   }
 
   /// Row `row` of an output as comma-separated CSV fields.
-  private func appendCSV(_ result: OutputTensor, spec: TextOutput, row: Int, rows: Int, to out: inout [UInt8])
-  {
+  private func appendCSV(_ result: OutputTensor, spec: TextOutput, row: Int, to out: inout [UInt8]) {
     switch result.contents {
     case .maps(let maps):
       let entries = maps[row]

@@ -5,7 +5,8 @@
 /// descends into nested objects). For a single-input model a bare JSON array
 /// is accepted as that input's row. A number row may be nested arrays
 /// matching the input's shape or one flat array; a one-element row may be a
-/// bare scalar.
+/// bare scalar. Records must already be checked to be valid UTF-8
+/// (`TextBatchProcessor` checks each once).
 struct NDJSONRecordDecoder: Sendable {
   let inputs: [TextInput]
   /// Per input, the path of field names (UTF-8) that holds it.
@@ -149,10 +150,8 @@ struct NDJSONRecordDecoder: Sendable {
   private func readElement(_ scanner: inout JSONScanner, into column: inout Column) throws(RecordError) {
     switch scanner.peek() {
     case UInt8(ascii: "\""):
-      let string = scanner.bytes(of: try scanner.readString())
-      guard let value = String(validating: string, as: UTF8.self) else {
-        throw RecordError("input '\(column.input.name)': string is not valid UTF-8")
-      }
+      // The record was checked to be UTF-8, and escapes decode to valid UTF-8.
+      let value = String(decoding: scanner.bytes(of: try scanner.readString()), as: UTF8.self)
       if column.input.element == .string {
         try column.appendString(value)
       } else {

@@ -2,7 +2,7 @@
 extension TextFormat {
   /// One NDJSON output record: `{"out": value, ...}`, after the input's fields with `--keep`.
   func appendNDJSONRecord(
-    original: UnsafeRawBufferPointer, keepOriginal: Bool, results: [OutputTensor]?, row: Int, rows: Int,
+    original: UnsafeRawBufferPointer, keepOriginal: Bool, results: [OutputTensor]?, row: Int,
     to out: inout [UInt8]
   ) {
     var needsComma = false
@@ -11,13 +11,12 @@ extension TextFormat {
     } else {
       out.append(UInt8(ascii: "{"))
     }
-    for (position, spec) in outputs.enumerated() {
+    for position in outputs.indices {
       if needsComma { out.append(UInt8(ascii: ",")) }
       needsComma = true
-      ValueText.appendJSONString(spec.name.utf8, to: &out)
-      out.append(UInt8(ascii: ":"))
+      out.append(contentsOf: jsonKeys[position])
       if let results {
-        appendJSON(results[position], row: row, rows: rows, to: &out)
+        appendJSON(results[position], row: row, to: &out)
       } else {
         out.append(contentsOf: "null".utf8)
       }
@@ -67,7 +66,7 @@ extension TextFormat {
   }
 
   /// Row `row` of an output as a JSON value: a scalar, nested arrays by its shape, or an object for a map.
-  private func appendJSON(_ result: OutputTensor, row: Int, rows: Int, to out: inout [UInt8]) {
+  private func appendJSON(_ result: OutputTensor, row: Int, to out: inout [UInt8]) {
     switch result.contents {
     case .maps(let maps):
       out.append(UInt8(ascii: "{"))
@@ -79,18 +78,18 @@ extension TextFormat {
       }
       out.append(UInt8(ascii: "}"))
     case .bytes(let bytes):
-      let shape = Array(result.shape.dropFirst())
+      let shape = result.shape.dropFirst()
       let elements = shape.reduce(1, *)
       bytes.withUnsafeBytes { raw in
         var index = row * elements
-        appendNested(shape[...], &index, &out) { index, out in
+        appendNested(shape, &index, &out) { index, out in
           ValueText.appendNumber(result.element, raw, index, to: &out)
         }
       }
     case .strings(let strings):
-      let shape = Array(result.shape.dropFirst())
+      let shape = result.shape.dropFirst()
       var index = row * shape.reduce(1, *)
-      appendNested(shape[...], &index, &out) { index, out in
+      appendNested(shape, &index, &out) { index, out in
         ValueText.appendJSONString(strings[index].utf8, to: &out)
       }
     }

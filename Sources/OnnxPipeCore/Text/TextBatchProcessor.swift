@@ -70,11 +70,8 @@ public struct TextBatchProcessor: BatchProcessor {
     case .ndjson(let decoder): try decoder.decode(bytes, into: &columns)
     case .csv(let decoder): try decoder.decode(bytes, into: &columns)
     case .lines:
-      guard let line = String(validating: bytes, as: UTF8.self) else {
-        throw RecordError("line is not valid UTF-8")
-      }
-      if line.utf8.contains(0) { throw RecordError("line contains a NUL byte") }
-      try columns[0].appendString(line)
+      if bytes.contains(0) { throw RecordError("line contains a NUL byte") }
+      try columns[0].appendString(String(decoding: bytes, as: UTF8.self))
     }
   }
 
@@ -127,13 +124,13 @@ public struct TextBatchProcessor: BatchProcessor {
         switch fate {
         case .row(let row):
           format.appendRecord(
-            original: original, keepOriginal: true, results: results, row: row, rows: rows, to: &out)
+            original: original, keepOriginal: true, results: results, row: row, to: &out)
         case .rejected(let reason):
           rejected += 1
           appendDeadLetter(line: record.line, reason: reason, record: original, to: &deadLetters)
           if format.onError == .null {
             format.appendRecord(
-              original: original, keepOriginal: keepable(original, record), results: nil, row: 0, rows: 0,
+              original: original, keepOriginal: keepable(original, record), results: nil, row: 0,
               to: &out)
           }
         }
@@ -146,7 +143,7 @@ public struct TextBatchProcessor: BatchProcessor {
   private func keepable(_ original: UnsafeRawBufferPointer, _ record: RecordSpan) -> Bool {
     if record.oversized { return false }
     switch format.input {
-    case .lines: return String(validating: original, as: UTF8.self) != nil
+    case .lines: return isValidUTF8(original)
     case .csv: return (try? CSVRecord.fields(original).count) == format.csvHeader.count
     case .ndjson:
       var scanner = JSONScanner(original)

@@ -1,17 +1,17 @@
 extension TextFormat {
-  /// Appends one output record: the outputs of row `row` (of `rows`) from
+  /// Appends one output record: the outputs of row `row` from
   /// `results`, or nulls when `results` is nil, after the kept input if `--keep`.
   func appendRecord(
-    original: UnsafeRawBufferPointer, keepOriginal: Bool, results: [OutputTensor]?, row: Int, rows: Int,
+    original: UnsafeRawBufferPointer, keepOriginal: Bool, results: [OutputTensor]?, row: Int,
     to out: inout [UInt8]
   ) {
     switch output {
     case .ndjson:
       appendNDJSONRecord(
-        original: original, keepOriginal: keepOriginal, results: results, row: row, rows: rows, to: &out)
+        original: original, keepOriginal: keepOriginal, results: results, row: row, to: &out)
     case .csv:
       appendCSVRecord(
-        original: original, keepOriginal: keepOriginal, results: results, row: row, rows: rows, to: &out)
+        original: original, keepOriginal: keepOriginal, results: results, row: row, to: &out)
     }
   }
 }

@@ -42,6 +42,8 @@ public struct TextFormat: Sendable {
   public let output: TextOutputFormat
   public let inputs: [TextInput]
   public internal(set) var outputs: [TextOutput]
+  /// Each output's `"name":` as JSON, escaped once instead of on every record.
+  let jsonKeys: [[UInt8]]
   let decoder: Decoder
   public let keep: Bool
   public let onError: OnErrorPolicy
@@ -89,6 +91,11 @@ public struct TextFormat: Sendable {
     self.maxRecordBytes = maxRecordBytes
     inputs = try Self.textInputs(signature, pinned: mapping.pinnedDimensions)
     outputs = try Self.textOutputs(signature, names: mapping.outputNames)
+    jsonKeys = outputs.map { output in
+      var key: [UInt8] = []
+      ValueText.appendJSONString(output.name.utf8, to: &key)
+      return key + [UInt8(ascii: ":")]
+    }
     if keep && output == .csv && input == .ndjson {
       throw PipeError(
         .usage, "--keep with --out csv needs --in csv or lines (NDJSON records have no columns)")
