@@ -61,7 +61,14 @@ final class ProgressReporter: Sendable {
       + " seconds=\(Format.fixed(seconds, 3)) rows_per_s=\(Format.fixed(Double(rows) / seconds, 0))"
       + " mb_in_per_s=\(Format.fixed(Double(stats.bytesIn.load(ordering: .relaxed)) / seconds / 1e6, 1))"
       + " batch_latency_p50_ms=\(Format.milliseconds(p50)) batch_latency_p99_ms=\(Format.milliseconds(p99))"
-      + " peak_rss_kb=\(peakResidentKilobytes())\n"
+      + tensorCounts + " peak_rss_kb=\(peakResidentKilobytes())\n"
+  }
+
+  /// ` tensors_borrowed=N tensors_copied=M`, for inputs that count them (Arrow).
+  private var tensorCounts: String {
+    let borrowed = stats.tensorsBorrowed.load(ordering: .relaxed)
+    let copied = stats.tensorsCopied.load(ordering: .relaxed)
+    return borrowed + copied == 0 ? "" : " tensors_borrowed=\(borrowed) tensors_copied=\(copied)"
   }
 }
 

@@ -53,17 +53,43 @@ enum ScoreCommand {
           outputNames: options.outputs),
         keep: options.keep, onError: options.onError, maxRecordBytes: options.maxRecordBytes,
         csvHeaderRecord: header, firstRecord: firstRecord)
-      if format.needsProbe { try format.probeOutputs(engine: engine) }
-      configuration.preamble = format.outputHeader()
+      var arrowWriter: ArrowOutputWriter?
+      if options.output == "arrow" {
+        arrowWriter = try ArrowFormat.writer(format: format, engine: engine, modelName: modelName(options))
+        configuration.preamble = arrowWriter!.schemaMessage
+      } else {
+        if format.needsProbe { try format.probeOutputs(engine: engine) }
+        configuration.preamble = format.outputHeader()
+      }
       let deadLetters = try options.errorsPath.map { (path) throws(PipeError) in try openForWriting(path) }
       outcome = runPipeline(
-        source, TextBatchProcessor(format: format, engine: engine), deadLetters: deadLetters)
+        source, TextBatchProcessor(format: format, engine: engine, arrowWriter: arrowWriter),
+        deadLetters: deadLetters)
+    } else if options.input == "arrow" {
+      var source = ArrowBatchSource(input: .standardInput, maxMessageBytes: options.maxFrameBytes)
+      guard let schema = try source.readSchema() else { return .success }  // empty input: nothing to score
+      let (processor, preamble) = try ArrowFormat.processor(
+        schema: schema, engine: engine, output: options.output,
+        mapping: TextFormat.Mapping(
+          fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
+          outputNames: options.outputs),
+        keep: options.keep, onError: options.onError, modelName: modelName(options), stats: stats)
+      configuration.preamble = preamble
+      let deadLetters = try options.errorsPath.map { (path) throws(PipeError) in try openForWriting(path) }
+      outcome = runPipeline(source, processor, deadLetters: deadLetters)
     } else {
       let format = try RawFormat(
         signature: engine.signature, outputNames: options.outputs, pinnedDimensions: options.pinnedDimensions)
       outcome = runPipeline(
         RawFrameSource(input: .standardInput, maxFrameBytes: options.maxFrameBytes),
         RawFrameProcessor(format: format, engine: engine))
+    }
+    if options.output == "arrow", outcome == .finished || outcome.isInterrupted {
+      // The end-of-stream marker, after every batch written (not after a failure: the stream stays cut).
+      var sink = FileDescriptorSink(.standardOutput)
+      do { try sink.write(ArrowFormat.endOfStream) } catch  where error.kind == .brokenPipe {
+        Signals.dieOfBrokenPipe()
+      }
     }
     reporter.stop(erase: live)
     if options.stats { try? FileDescriptor.standardError.writeAll(reporter.summaryLine()) }
@@ -77,6 +103,11 @@ enum ScoreCommand {
     case .failed(let error):
       throw error
     }
+  }
+
+  /// The model file's name without its directories, for Arrow output metadata.
+  private static func modelName(_ options: ScoreOptions) -> String {
+    String(options.modelPath.split(separator: "/").last ?? Substring(options.modelPath))
   }
 
   /// `ONNXPIPE_FAULT_DELAY_US`: a test aid that delays each batch by a random
@@ -93,5 +124,12 @@ enum ScoreCommand {
       throw PipeError(.io, "--errors: cannot create '\(path)': \(String(cString: strerror(errno)))")
     }
     return FileDescriptorSink(FileDescriptor(rawValue: descriptor))
+  }
+}
+
+extension PipelineOutcome {
+  fileprivate var isInterrupted: Bool {
+    if case .interrupted = self { return true }
+    return false
   }
 }

@@ -29,24 +29,26 @@ public struct ScoreOptions: Sendable, Equatable {
   public var errorsPath: String?
   public var maxRecordBytes: Int
 
-  /// Whether records are text (NDJSON, CSV, lines) rather than raw frames.
-  public var isText: Bool { input != "raw" }
+  /// Whether records are text (NDJSON, CSV, lines) rather than raw frames or Arrow.
+  public var isText: Bool { input != "raw" && input != "arrow" }
 
   /// Validates `parsed` for the score command.
   public init(_ parsed: ParsedArguments) throws(PipeError) {
     modelPath = try singleModel(parsed)
     let both = parsed.value("format")
     input = parsed.value("in") ?? both ?? "raw"
-    guard ["raw", "ndjson", "csv", "lines"].contains(input) else {
-      throw PipeError(.usage, "--in: unknown format '\(input)' (known: raw, ndjson, csv, lines)")
+    guard ["raw", "ndjson", "csv", "lines", "arrow"].contains(input) else {
+      throw PipeError(.usage, "--in: unknown format '\(input)' (known: raw, arrow, ndjson, csv, lines)")
     }
-    output = parsed.value("out") ?? (both == "lines" ? nil : both) ?? (input == "raw" ? "raw" : "ndjson")
-    guard ["raw", "ndjson", "csv"].contains(output) else {
-      throw PipeError(.usage, "--out: unknown format '\(output)' (known: raw, ndjson, csv)")
+    let defaultOutput = ["raw", "arrow"].contains(input) ? input : "ndjson"
+    output = parsed.value("out") ?? (both == "lines" ? nil : both) ?? defaultOutput
+    guard ["raw", "ndjson", "csv", "arrow"].contains(output) else {
+      throw PipeError(.usage, "--out: unknown format '\(output)' (known: raw, arrow, ndjson, csv)")
     }
     if (input == "raw") != (output == "raw") {
       throw PipeError(
-        .usage, "--in \(input) --out \(output): raw frames in and out go together; text formats mix freely")
+        .usage,
+        "--in \(input) --out \(output): raw frames in and out go together; Arrow and text formats mix freely")
     }
     keep = parsed.has("keep")
     fields = [:]
@@ -87,11 +89,17 @@ public struct ScoreOptions: Sendable, Equatable {
         "keep", "input", "columns", "batch-size", "max-delay", "on-error", "errors", "max-record-bytes",
       ]
       where parsed.has(option) {
+        throw PipeError(
+          .usage, "--\(option) applies to text formats and Arrow (--in ndjson, csv, lines or arrow)")
+      }
+    }
+    if input == "arrow" {
+      for option in ["batch-size", "max-delay", "max-record-bytes"] where parsed.has(option) {
         throw PipeError(.usage, "--\(option) applies to text formats (--in ndjson, csv or lines)")
       }
     }
-    if parsed.has("columns") && input != "csv" {
-      throw PipeError(.usage, "--columns applies to --in csv")
+    if parsed.has("columns") && input != "csv" && input != "arrow" {
+      throw PipeError(.usage, "--columns applies to --in csv and --in arrow")
     }
     workers = try positiveInt(parsed, "workers") ?? onlineProcessors()
     intraThreads = try positiveInt(parsed, "intra-threads") ?? 1

@@ -2,7 +2,7 @@
 public struct BatchOrigin: Sendable, Equatable, CustomStringConvertible {
   /// What the number counts.
   public enum Unit: String, Sendable {
-    case frame, line, record
+    case frame, line, record, batch
   }
 
   public let unit: Unit
@@ -44,11 +44,15 @@ public struct Batch: Sendable {
   public var payload: [UInt8]
   /// For text formats, the records in `payload`; empty for raw frames.
   public var records: [RecordSpan]
+  /// Bytes of format metadata at the start of `payload` before the data
+  /// (an Arrow message's metadata); 0 for the other formats.
+  public var bodyOffset: Int
 
-  public init(origin: BatchOrigin, payload: [UInt8], records: [RecordSpan] = []) {
+  public init(origin: BatchOrigin, payload: [UInt8], records: [RecordSpan] = [], bodyOffset: Int = 0) {
     self.origin = origin
     self.payload = payload
     self.records = records
+    self.bodyOffset = bodyOffset
   }
 }
 

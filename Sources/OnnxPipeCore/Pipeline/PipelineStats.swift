@@ -13,6 +13,10 @@ public final class PipelineStats: Sendable {
   public let bytesIn = Atomic<Int>(0)
   /// Output bytes written.
   public let bytesOut = Atomic<Int>(0)
+  /// Input tensors built over the input bytes with no copy (Arrow input).
+  public let tensorsBorrowed = Atomic<Int>(0)
+  /// Input tensors that had to be copied or converted (Arrow input).
+  public let tensorsCopied = Atomic<Int>(0)
   /// Latency from a batch's admission to its bytes being handed to the sink.
   public let latency = Mutex(LatencyHistogram())
 

@@ -5,10 +5,13 @@ public struct TextBatchProcessor: BatchProcessor {
   public let format: TextFormat
   public let engine: any InferenceEngine
   private let outputIndices: [Int]
+  /// Set for `--out arrow`: each batch becomes one Arrow record batch instead of text records.
+  private let arrowWriter: ArrowOutputWriter?
 
-  public init(format: TextFormat, engine: any InferenceEngine) {
+  public init(format: TextFormat, engine: any InferenceEngine, arrowWriter: ArrowOutputWriter? = nil) {
     self.format = format
     self.engine = engine
+    self.arrowWriter = arrowWriter
     outputIndices = format.outputs.map(\.index)
   }
 
@@ -56,7 +59,37 @@ public struct TextBatchProcessor: BatchProcessor {
         fates = fates.map { fate in if case .row = fate { .rejected(reason) } else { fate } }
       }
     }
+    if let arrowWriter {
+      return try renderArrow(arrowWriter, batch, fates: fates, results: results, rows: rows, failure: failure)
+    }
     return render(batch, fates: fates, results: results, rows: rows, failure: failure)
+  }
+
+  /// The batch as one Arrow record batch: a row per scored record, and a null
+  /// row per rejected one under `--on-error null`.
+  private func renderArrow(
+    _ writer: ArrowOutputWriter, _ batch: Batch, fates: [Fate], results: [OutputTensor]?, rows: Int,
+    failure: PipeError?
+  ) throws(PipeError) -> ScoredBatch {
+    var shown: [Int?] = []
+    shown.reserveCapacity(fates.count)
+    var deadLetters: [UInt8] = []
+    var rejected = 0
+    batch.payload.withUnsafeBytes { payload in
+      for (record, fate) in zip(batch.records, fates) {
+        switch fate {
+        case .row(let row): shown.append(row)
+        case .rejected(let reason):
+          rejected += 1
+          let original = UnsafeRawBufferPointer(rebasing: payload[record.range])
+          appendDeadLetter(line: record.line, reason: reason, record: original, to: &deadLetters)
+          if format.onError == .null { shown.append(nil) }
+        }
+      }
+    }
+    let bytes = shown.isEmpty ? [] : try writer.recordBatch(results: results, rows: shown, input: nil)
+    return ScoredBatch(
+      bytes: bytes, rows: rows, rejected: rejected, deadLetters: deadLetters, failure: failure)
   }
 
   private func decode(_ bytes: UnsafeRawBufferPointer, oversized: Bool, into columns: inout [Column])

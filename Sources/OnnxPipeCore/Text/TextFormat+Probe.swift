@@ -8,18 +8,27 @@ extension TextFormat {
   /// Runs the model once on a row of zeros (empty strings) and records each
   /// output's elements per row and map keys, which name the CSV columns.
   public mutating func probeOutputs(engine: any InferenceEngine) throws(PipeError) {
+    learnOutputs(from: try Self.probe(engine: engine, inputs: inputs, outputs: outputs.map(\.index)))
+  }
+
+  /// One run of the model on a row of zeros (empty strings) of `inputs`.
+  static func probe(engine: any InferenceEngine, inputs: [TextInput], outputs: [Int]) throws(PipeError)
+    -> [OutputTensor]
+  {
     var columns = inputs.map { Column($0, rowCapacity: 1) }
     for index in columns.indices {
       for _ in 0..<columns[index].input.rowElements { columns[index].appendZero() }
     }
-    let results: [OutputTensor]
     do {
-      results = try TextBatchProcessor.runColumns(
-        columns, rows: 1, engine: engine, outputs: outputs.map(\.index))
+      return try TextBatchProcessor.runColumns(columns, rows: 1, engine: engine, outputs: outputs)
     } catch {
       throw PipeError(
-        .model, "cannot learn the CSV output columns: a probe run on a row of zeros failed: \(error)")
+        .model, "cannot learn the output columns: a probe run on a row of zeros failed: \(error)")
     }
+  }
+
+  /// Records each output's elements per row and map keys from a probe run's results.
+  mutating func learnOutputs(from results: [OutputTensor]) {
     for (position, result) in results.enumerated() {
       switch result.contents {
       case .maps(let maps):

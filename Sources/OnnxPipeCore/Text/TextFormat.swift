@@ -91,11 +91,7 @@ public struct TextFormat: Sendable {
     self.maxRecordBytes = maxRecordBytes
     inputs = try Self.textInputs(signature, pinned: mapping.pinnedDimensions)
     outputs = try Self.textOutputs(signature, names: mapping.outputNames)
-    jsonKeys = outputs.map { output in
-      var key: [UInt8] = []
-      ValueText.appendJSONString(output.name.utf8, to: &key)
-      return key + [UInt8(ascii: ":")]
-    }
+    jsonKeys = Self.jsonKeys(outputs)
     if keep && output == .csv && input == .ndjson {
       throw PipeError(
         .usage, "--keep with --out csv needs --in csv or lines (NDJSON records have no columns)")
@@ -149,6 +145,33 @@ public struct TextFormat: Sendable {
     }
   }
 
+  /// A format that only writes: another format's (Arrow's) outputs as NDJSON
+  /// or CSV, without `--keep`.
+  public init(writing output: TextOutputFormat, signature: ModelSignature, outputNames: [String]?)
+    throws(PipeError)
+  {
+    input = .ndjson
+    self.output = output
+    keep = false
+    onError = .fail
+    maxRecordBytes = 0
+    inputs = []
+    outputs = try Self.textOutputs(signature, names: outputNames)
+    jsonKeys = Self.jsonKeys(outputs)
+    decoder = .lines
+    csvHeader = []
+    csvHeaderRecord = []
+  }
+
+  /// Each output's `"name":`.
+  private static func jsonKeys(_ outputs: [TextOutput]) -> [[UInt8]] {
+    outputs.map { output in
+      var key: [UInt8] = []
+      ValueText.appendJSONString(output.name.utf8, to: &key)
+      return key + [UInt8(ascii: ":")]
+    }
+  }
+
   private static func textInputs(_ signature: ModelSignature, pinned: [String: Int]) throws(PipeError)
     -> [TextInput]
   {
@@ -168,36 +191,18 @@ public struct TextFormat: Sendable {
   private static func textOutputs(_ signature: ModelSignature, names: [String]?) throws(PipeError)
     -> [TextOutput]
   {
-    func output(_ index: Int) -> TextOutput {
+    try signature.selectOutputs(names).map { index in
       let spec = signature.outputs[index]
       var elements: Int?
-      var isMap = false
-      switch spec.kind {
-      case .tensor(_, let shape):
+      if case .tensor(_, let shape) = spec.kind {
         var product = 1
         for dim in shape.dropFirst() {
           if case .fixed(let size) = dim { product *= size } else { product = -1 }
         }
         elements = product >= 0 ? product : nil
-      case .other(let text):
-        isMap = text.hasPrefix("seq(map(")
       }
-      return TextOutput(index: index, name: spec.name, rowElements: elements, mapKeys: nil, isMap: isMap)
+      return TextOutput(
+        index: index, name: spec.name, rowElements: elements, mapKeys: nil, isMap: spec.isSequenceOfMaps)
     }
-    guard let names else {
-      return signature.outputs.indices.compactMap { index in
-        if case .other(let text) = signature.outputs[index].kind, !text.hasPrefix("seq(map(") { return nil }
-        return output(index)
-      }
-    }
-    var outputs: [TextOutput] = []
-    for name in names {
-      guard let index = signature.outputs.firstIndex(where: { $0.name == name }) else {
-        let known = signature.outputs.map(\.name).joined(separator: ", ")
-        throw PipeError(.usage, "--outputs: the model has no output '\(name)' (it has: \(known))")
-      }
-      outputs.append(output(index))
-    }
-    return outputs
   }
 }

@@ -1,0 +1,57 @@
+/// Reads an Arrow IPC stream from a file descriptor: the schema first
+/// (`readSchema`, before the pipeline starts), then one batch per record batch.
+public struct ArrowBatchSource: BatchSource {
+  private let input: FileDescriptor
+  private var buffer: InputBuffer
+  private var decoder: ArrowStreamDecoder
+  private var seenEOF = false
+  private let readSize: Int
+  private var batches = 0
+  private var schemaRead = false
+
+  /// - Parameter maxMessageBytes: the largest metadata or body accepted (`--max-frame-bytes`).
+  public init(input: FileDescriptor, maxMessageBytes: Int, readSize: Int = 1 << 18) {
+    self.input = input
+    self.readSize = readSize
+    buffer = InputBuffer(capacity: readSize)
+    decoder = ArrowStreamDecoder(maxMessageBytes: maxMessageBytes)
+  }
+
+  /// The stream's schema, or nil for an empty input (no bytes at all, or only the end marker).
+  public mutating func readSchema() throws(PipeError) -> ArrowSchema? {
+    precondition(!schemaRead, "the schema is read once")
+    schemaRead = true
+    guard let first = try nextMessage() else { return nil }
+    guard case .schema(let schema) = first.message else {
+      throw PipeError(.data, "\(first.origin): the stream must start with a schema message")
+    }
+    return schema
+  }
+
+  public mutating func next() throws(PipeError) -> Batch? {
+    precondition(schemaRead, "readSchema() comes first")
+    guard let next = try nextMessage() else { return nil }
+    switch next.message {
+    case .recordBatch:
+      batches += 1
+      return Batch(
+        origin: BatchOrigin(unit: .batch, number: batches, byteOffset: next.offset), payload: next.bytes,
+        bodyOffset: next.bodyOffset)
+    case .schema:
+      throw PipeError(.data, "\(next.origin): a second schema message; one stream has one schema")
+    case .other(let kind, _):
+      let hint = kind == "dictionary batch" ? "; decode dictionary columns first" : ""
+      throw PipeError(.data, "\(next.origin): \(kind) messages are not supported\(hint)")
+    }
+  }
+
+  private mutating func nextMessage() throws(PipeError) -> ArrowStreamMessage? {
+    while true {
+      if seenEOF { return try decoder.decodeLast(&buffer) }
+      if let message = try decoder.decode(&buffer) { return message }
+      if decoder.sawEndMarker { return nil }
+      let count = try buffer.read(from: input, minimum: readSize)
+      if count == 0 { seenEOF = true }
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/// Collects a record batch being written: its field nodes, and its buffers
+/// laid out in one body, each starting 8-aligned.
+struct ArrowBodyBuilder {
+  private(set) var nodes: [ArrowFieldNode] = []
+  private(set) var buffers: [ArrowBufferSpan] = []
+  private(set) var body: [UInt8] = []
+
+  init(capacity: Int = 0) {
+    body.reserveCapacity(capacity)
+  }
+
+  mutating func appendNode(length: Int, nullCount: Int = 0) {
+    nodes.append(ArrowFieldNode(length: length, nullCount: nullCount))
+  }
+
+  /// Appends a buffer whose bytes `fill` writes into `count` zeroed bytes.
+  mutating func appendBuffer(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void = { _ in }) {
+    let start = body.count
+    let padded = (count + 7) & ~7
+    body.append(contentsOf: repeatElement(0, count: padded))
+    if count > 0 {
+      body.withUnsafeMutableBytes { raw in
+        fill(UnsafeMutableRawBufferPointer(rebasing: raw[start..<start + count]))
+      }
+    }
+    buffers.append(ArrowBufferSpan(offset: start, length: count))
+  }
+
+  /// Appends a copy of `bytes` as a buffer.
+  mutating func appendBuffer(_ bytes: UnsafeRawBufferPointer) {
+    appendBuffer(count: bytes.count) { $0.copyMemory(from: bytes) }
+  }
+
+  /// Appends a validity bitmap for `valid` (empty when every row is valid) and
+  /// returns the null count.
+  mutating func appendValidity(_ valid: [Bool]?) -> Int {
+    guard let valid, valid.contains(false) else {
+      appendBuffer(count: 0)
+      return 0
+    }
+    appendBuffer(count: (valid.count + 7) / 8) { bits in
+      for (row, isValid) in valid.enumerated() where isValid {
+        bits[row >> 3] |= 1 << UInt8(row & 7)
+      }
+    }
+    return valid.count(where: { !$0 })
+  }
+
+  /// The record batch message for `rows` rows: metadata, then the body.
+  func message(rows: Int) -> [UInt8] {
+    let header = ArrowRecordBatch(length: rows, nodes: nodes, buffers: buffers, compression: nil)
+    var out = ArrowMessage.encode(headerType: 3, header: header.node, bodyLength: body.count)
+    out.append(contentsOf: body)
+    return out
+  }
+}
