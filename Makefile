@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps build demo test sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures bench bench-quick bench-deps clean
+.PHONY: all deps build demo test interop sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures bench bench-quick bench-deps clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
 SANITIZE_SKIP := GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests
@@ -27,8 +27,13 @@ test: deps format-check lint-man
 	$(SWIFT) test --skip-build --parallel --num-workers 2 --skip 'LiveTextTests'
 	@# Deadline tests (an answer within 50 ms) run alone, not beside the parallel suites.
 	$(SWIFT) test --skip-build --filter 'LiveTextTests'
+	$(MAKE) --no-print-directory interop
 	$(MAKE) --no-print-directory fuzz-smoke
 	@bash Tests/Soak/soak.sh .build/debug/onnxpipe 48
+
+# Arrow IPC against pyarrow, DuckDB and onnxruntime (the .venv that `make deps` fills).
+interop:
+	ONNXPIPE=.build/debug/onnxpipe $(PYTHON) -m unittest -v Tests/Interop/test_arrow.py
 
 # ThreadSanitizer and AddressSanitizer over the pipeline, codecs and ONNX Runtime wrapper.
 # Leak checking is off: XCTest's own runner leaks two objects at exit.
@@ -40,7 +45,7 @@ sanitize: deps
 
 # libFuzzer targets (Tests/Fuzz): each is compiled with the OnnxPipeCore sources as one module.
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS := raw_frames ndjson csv numbers
+FUZZ_TARGETS := raw_frames ndjson csv numbers arrow
 CORE_SOURCES := $(shell find Sources/OnnxPipeCore -name '*.swift' | sort)
 
 .build-fuzz/%: Tests/Fuzz/%.swift $(CORE_SOURCES)

@@ -1,9 +1,18 @@
 #!/bin/sh
 # Installs what onnxpipe needs to build and test on a Debian machine:
 # libonnxruntime-dev (from trixie on bookworm, pinned low so nothing else
-# moves unasked), pkg-config, and the en_US.UTF-8 locale that text models'
-# StringNormalizer op needs. Idempotent: does nothing when all is present.
+# moves unasked), pkg-config, the en_US.UTF-8 locale that text models'
+# StringNormalizer op needs, and the interop tests' Python packages in the
+# project's own virtual environment (.venv, never system-wide).
+# Idempotent: does nothing when all is present.
 set -eu
+cd "$(dirname "$0")/.."
+
+if ! .venv/bin/python -c "import numpy, pyarrow, onnxruntime, duckdb" 2>/dev/null; then
+  echo "deps: installing Tests/Interop/requirements.txt into .venv" >&2
+  python3 -m venv .venv
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r Tests/Interop/requirements.txt
+fi
 
 need_ort=1
 if pkg-config --exists libonnxruntime 2>/dev/null; then need_ort=0; fi

@@ -47,7 +47,7 @@ enum ScoreCommand {
       }
       var format = try TextFormat(
         signature: engine.signature, input: TextInputFormat(rawValue: options.input)!,
-        output: TextOutputFormat(rawValue: options.output)!,
+        output: TextOutputFormat(rawValue: options.output) ?? .ndjson,
         mapping: TextFormat.Mapping(
           fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
           outputNames: options.outputs),

@@ -96,7 +96,7 @@ struct ArrowStreamDecoder {
         case .failure(let error):
           throw PipeError(
             .data,
-            "\(origin): corrupt metadata at byte \(offset + UInt64(prefix + error.position)): \(error.reason)"
+            "\(origin): corrupt metadata at byte \(Int64(offset) + Int64(prefix + error.position)): \(error.reason)"
           )
         }
         guard message.bodyLength <= maxMessageBytes else {

@@ -48,6 +48,10 @@ struct FlatBuffer {
   /// The table starting at `position`.
   func table(at position: Int) throws(FlatBufferError) -> FlatTable {
     let vtable = position - Int(try load(position, as: Int32.self))
+    guard vtable >= 0, vtable <= bytes.count - 4 else {
+      throw FlatBufferError(
+        position: position, reason: "table at byte \(position) has its vtable outside the metadata")
+    }
     let vtableSize = Int(try load(vtable, as: UInt16.self))
     let tableSize = Int(try load(vtable + 2, as: UInt16.self))
     guard vtableSize >= 4, vtableSize % 2 == 0, vtable + vtableSize <= bytes.count,
