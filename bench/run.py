@@ -214,6 +214,59 @@ def measure_text(binary, workers, runs, kind, rows):
     return data, results
 
 
+def generate_arrow(raw_path, path):
+    """The raw frames' rows as an Arrow IPC stream: one FixedSizeList<float32> batch per frame."""
+    import pyarrow as pa
+
+    if os.path.exists(path) and os.path.getmtime(path) >= os.path.getmtime(raw_path):
+        return
+    batches = []
+    for payload in frames(raw_path):
+        values = np.frombuffer(payload, "<f4")
+        batches.append(pa.record_batch([pa.FixedSizeListArray.from_arrays(pa.array(values), 32)], names=["X"]))
+    with pa.ipc.new_stream(path, batches[0].schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+
+
+def predictions(path):
+    """(labels, probabilities) from raw frames or an Arrow stream of label/probabilities."""
+    data = open(path, "rb").read()
+    if data[:4] == b"\xff\xff\xff\xff":
+        import pyarrow as pa
+
+        table = pa.ipc.open_stream(data).read_all()
+        probabilities = table["probabilities"].combine_chunks().flatten().to_numpy()
+        return table["label"].to_numpy(), probabilities.reshape(len(table), -1)
+    labels, probabilities = [], []
+    for payload in frames(path):
+        rows = len(payload) // 16
+        labels.append(np.frombuffer(payload, "<i8", rows))
+        probabilities.append(np.frombuffer(payload, "<f4", offset=8 * rows).reshape(rows, 2))
+    return np.concatenate(labels), np.concatenate(probabilities)
+
+
+def same_arrow_predictions(a_path, b_path):
+    (a_labels, a_probabilities), (b_labels, b_probabilities) = predictions(a_path), predictions(b_path)
+    if not np.array_equal(a_labels, b_labels):
+        return "labels differ"
+    difference = np.max(np.abs(a_probabilities - b_probabilities), initial=0)
+    return f"probabilities differ by {difference}" if difference > 1e-5 else None
+
+
+def measure_arrow(binary, workers, runs, raw_data, rows):
+    """rf32 as an Arrow stream of FixedSizeList<float32> batches against the same rows as raw frames."""
+    model = os.path.join(MODELS, "rf32.onnx")
+    data = os.path.join(TMP, f"rf32-{rows}.arrows")
+    generate_arrow(raw_data, data)
+    systems = {
+        "onnxpipe": f"cat {data} | {{time}} {binary} --in arrow -j {workers} {model} > {{out}}",
+        "onnxpipe-raw frames": f"cat {raw_data} | {{time}} {binary} -j {workers} {model} > {{out}}",
+        "python-arrow": f"{{time}} {PY} {HERE}/baselines/arrow_score.py {model} < {data} > {{out}}",
+    }
+    return data, run_systems(systems, runs, rows, data, "arrow", same_arrow_predictions)
+
+
 def table(results):
     onnxpipe = results["onnxpipe"]["rows_per_s"]
     lines = [
@@ -266,6 +319,15 @@ def main():
         lines += table(results)
         chart(results_dir, name, f"{name}: raw frames, rows/s", results)
         lines += ["", f"![{name}](bench/results/latest-{name}.svg)"]
+    rows = report["workloads"]["rf32"]["rows"]
+    data, results = measure_arrow(binary, workers, runs, os.path.join(TMP, f"rf32-{rows}.bin"), rows)
+    report["workloads"]["rf32-arrow"] = {"rows": rows, "bytes": os.path.getsize(data), "results": results}
+    lines += ["", f"**rf32 as Arrow IPC** (the same {rows} rows as FixedSizeList<float32> record batches of 4096 "
+                  f"rows, {os.path.getsize(data) / 1e6:.0f} MB; `--in arrow`, Arrow out; *onnxpipe-raw frames* is "
+                  "the same rows as raw frames):", ""]
+    lines += table(results)
+    chart(results_dir, "rf32-arrow", "rf32: Arrow IPC in and out, rows/s", results)
+    lines += ["", "![rf32-arrow](bench/results/latest-rf32-arrow.svg)"]
     for kind in ["ndjson", "csv"]:
         rows = 50_000 * scale
         data, results = measure_text(binary, workers, runs, kind, rows)

@@ -38,13 +38,13 @@ extension OptionSpec {
   public static let table: [OptionSpec] = [
     OptionSpec(
       "in", value: "FORMAT", commands: [.score],
-      "Input format: raw (default), ndjson, csv or lines."),
+      "Input format: raw (default), arrow, ndjson, csv or lines."),
     OptionSpec(
       "out", value: "FORMAT", commands: [.score],
-      "Output format: raw for raw input; ndjson (default for text input) or csv."),
+      "Output format: raw for raw input; arrow, ndjson or csv for the others (default: arrow for arrow, else ndjson)."),
     OptionSpec(
       "format", short: "f", value: "FORMAT", commands: [.score],
-      "Set both --in and --out (raw, ndjson or csv)."),
+      "Set both --in and --out (raw, arrow, ndjson or csv)."),
     OptionSpec(
       "workers", short: "j", value: "N", commands: [.score, .bench],
       "Worker threads running the model (default: online CPUs)."),
@@ -56,13 +56,13 @@ extension OptionSpec {
       "Batches read but not yet written, at most (default: 2 x workers). Bounds memory."),
     OptionSpec(
       "keep", commands: [.score],
-      "Text formats: write each input record with the outputs added."),
+      "Write each input record with the outputs added (Arrow: input columns copied through)."),
     OptionSpec(
       "input", value: "NAME=FIELD", repeatable: true, commands: [.score],
-      "Text formats: feed input NAME from FIELD (NDJSON dotted path or CSV column; repeatable)."),
+      "Feed input NAME from FIELD (NDJSON dotted path, CSV or Arrow column; repeatable)."),
     OptionSpec(
       "columns", value: "LIST", commands: [.score],
-      "CSV: the columns feeding the inputs, in model order (default: every numeric column)."),
+      "CSV and Arrow: the columns feeding the inputs, in model order (default: every numeric column)."),
     OptionSpec(
       "batch-size", value: "N", commands: [.score],
       "Text formats: records per model run, at most (default: 1024)."),
@@ -71,11 +71,11 @@ extension OptionSpec {
       "Text formats: send a partial batch after MS milliseconds without a full one (default: 5)."),
     OptionSpec(
       "on-error", value: "POLICY", commands: [.score],
-      "Text formats: a bad record fails the run (fail, default), is skipped (skip) or gets null outputs (null)."
+      "Text and Arrow: a bad record fails the run (fail, default), is skipped (skip) or gets null outputs (null)."
     ),
     OptionSpec(
       "errors", value: "FILE", commands: [.score],
-      "Text formats: write each rejected record to FILE as NDJSON (line, reason, record)."),
+      "Text and Arrow: write each rejected record to FILE as NDJSON (line or batch and row, reason)."),
     OptionSpec(
       "max-record-bytes", value: "SIZE", commands: [.score],
       "Text formats: refuse records longer than SIZE (default: 1M; K, M, G suffixes)."),
@@ -87,7 +87,7 @@ extension OptionSpec {
       "Pin the symbolic dimension NAME to SIZE (repeatable)."),
     OptionSpec(
       "max-frame-bytes", value: "SIZE", commands: [.score],
-      "Refuse frames longer than SIZE bytes before allocating (default: 1G; K, M, G suffixes)."),
+      "Refuse frames (Arrow: metadata or bodies) over SIZE bytes before allocating (default: 1G; K, M, G)."),
     OptionSpec(
       "optimization", value: "LEVEL", commands: [.score, .bench],
       "Graph optimization: disabled, basic, extended or all (default: all)."),

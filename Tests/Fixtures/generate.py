@@ -292,7 +292,23 @@ def main():
     demo = np.round(rng.normal(size=(8, 4)), 2).astype(np.float32)
     with open(os.path.join(EXAMPLES, "iris", "rows.bin"), "wb") as f:
         f.write(frame(encode([demo[:5]], ["float32"])) + frame(encode([demo[5:]], ["float32"])))
+    iris_arrow(os.path.join(EXAMPLES, "iris"))
     print("wrote", len(cases), "cases", file=sys.stderr)
+
+
+def iris_arrow(directory):
+    """examples/iris/rows.arrows: rows.ndjson as an Arrow IPC stream (id, measurements as FixedSizeList<float32>[4])."""
+    import json
+
+    import pyarrow as pa
+
+    records = [json.loads(line) for line in open(os.path.join(directory, "rows.ndjson"))]
+    values = pa.array([v for r in records for v in r["measurements"]], pa.float32())
+    table = pa.table({"id": pa.array([r["id"] for r in records], pa.int64()),
+                      "measurements": pa.FixedSizeListArray.from_arrays(values, 4)})
+    with pa.ipc.new_stream(os.path.join(directory, "rows.arrows"), table.schema) as writer:
+        for batch in table.to_batches(max_chunksize=5):
+            writer.write_batch(batch)
 
 
 if __name__ == "__main__":

@@ -53,11 +53,12 @@ func manPage() throws -> String {
     let tests = try FileManager.default.subpathsOfDirectory(
       atPath: repositoryRoot.appendingPathComponent("Tests").path
     )
-    .filter { $0.hasSuffix(".swift") }
+    .filter { $0.hasSuffix(".swift") || $0.hasSuffix(".py") }
     .map { try String(contentsOf: repositoryRoot.appendingPathComponent("Tests/" + $0), encoding: .utf8) }
     .joined()
     for name in named {
-      #expect(tests.contains("func \(name)("), "GUARANTEES names \(name), which is no test")
+      let defined = tests.contains("func \(name)(") || tests.contains("def \(name)(")
+      #expect(defined, "GUARANTEES names \(name), which is no test")
     }
   }
 
