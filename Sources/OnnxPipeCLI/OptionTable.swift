@@ -41,7 +41,8 @@ extension OptionSpec {
       "Input format: raw (default), arrow, ndjson, csv or lines."),
     OptionSpec(
       "out", value: "FORMAT", commands: [.score],
-      "Output format: raw for raw input; arrow, ndjson or csv for the others (default: arrow for arrow, else ndjson)."),
+      "Output format: raw for raw input; arrow, ndjson or csv for the others (default: arrow for arrow, else ndjson)."
+    ),
     OptionSpec(
       "format", short: "f", value: "FORMAT", commands: [.score],
       "Set both --in and --out (raw, arrow, ndjson or csv)."),
