@@ -121,17 +121,27 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
     (["--bogus", "m.onnx"], "onnxpipe: unknown option '--bogus'"),
     ([] as [String], "onnxpipe: no MODEL given"),
     (["a.onnx", "b.onnx"], "onnxpipe: unexpected argument 'b.onnx' (one MODEL only; input is stdin)"),
-    (["--format", "xml", "m.onnx"], "onnxpipe: --in: unknown format 'xml' (known: raw, ndjson, csv, lines)"),
+    (
+      ["--format", "xml", "m.onnx"],
+      "onnxpipe: --in: unknown format 'xml' (known: raw, arrow, ndjson, csv, lines)"
+    ),
     (
       ["--in", "ndjson", "--out", "raw", "m.onnx"],
-      "onnxpipe: --in ndjson --out raw: raw frames in and out go together; text formats mix freely"
+      "onnxpipe: --in ndjson --out raw: raw frames in and out go together; Arrow and text formats mix freely"
     ),
-    (["--keep", "m.onnx"], "onnxpipe: --keep applies to text formats (--in ndjson, csv or lines)"),
+    (
+      ["--keep", "m.onnx"],
+      "onnxpipe: --keep applies to text formats and Arrow (--in ndjson, csv, lines or arrow)"
+    ),
     (
       ["--in", "ndjson", "--on-error", "ignore", "m.onnx"],
       "onnxpipe: --on-error: expected fail, skip or null, got 'ignore'"
     ),
     (["--dim", "batch", "m.onnx"], "onnxpipe: --dim: expected NAME=SIZE with SIZE >= 1, got 'batch'"),
+    (
+      ["--in", "arrow", "--batch-size", "10", "m.onnx"],
+      "onnxpipe: --batch-size applies to text formats (--in ndjson, csv or lines)"
+    ),
   ])
   func usageErrorsExit64WithAHint(arguments: [String], message: String) throws {
     let result = try run(arguments)
