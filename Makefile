@@ -9,7 +9,7 @@ PYTHON := .venv/bin/python
 .PHONY: all deps build demo test interop sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures bench bench-quick bench-deps clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
-SANITIZE_SKIP := GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests
+SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests
 
 all: build
 
@@ -24,9 +24,9 @@ demo: build
 
 test: deps format-check lint-man
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel --num-workers 2 --skip 'LiveTextTests'
+	$(SWIFT) test --skip-build --parallel --num-workers 2 --skip 'LiveTextTests|LiveFrameTests'
 	@# Deadline tests (an answer within 50 ms) run alone, not beside the parallel suites.
-	$(SWIFT) test --skip-build --filter 'LiveTextTests'
+	$(SWIFT) test --skip-build --filter 'LiveTextTests|LiveFrameTests'
 	$(MAKE) --no-print-directory interop
 	$(MAKE) --no-print-directory fuzz-smoke
 	@bash Tests/Soak/soak.sh .build/debug/onnxpipe 48

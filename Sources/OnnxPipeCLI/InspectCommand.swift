@@ -9,8 +9,21 @@ enum InspectCommand {
     let signature = OrtEngine(session: session).signature
     let header = ModelHeader.read(path: path)
     let layout = try? RawFormat(signature: signature, pinnedDimensions: pinned)
+    var calibration: BatchCalibration?
+    if parsed.has("calibrate") {
+      guard let layout, layout.inputRowBytes != nil else {
+        throw PipeError(
+          .model, "--calibrate needs a model whose inputs are numeric tensors (pin free sizes with --dim)")
+      }
+      do {
+        calibration = try BatchCalibration.measure(
+          engine: OrtEngine(session: session), format: layout, budgetNanoseconds: 1_000_000_000)
+      } catch {
+        throw PipeError(.model, "calibration failed: \(error)")
+      }
+    }
     if parsed.has("json") {
-      return json(path: path, signature: signature, header: header, layout: layout)
+      return json(path: path, signature: signature, header: header, layout: layout, calibration: calibration)
     }
     var lines = ["model: \(path)"]
     lines.append("producer: \(signature.producer)\(header.map { " \($0.producerVersion)" } ?? "")")
@@ -31,6 +44,20 @@ enum InspectCommand {
         lines.append("  not usable as raw frames: \(error.message)")
       }
     }
+    if let calibration {
+      lines.append("calibration (one thread, synthetic rows):")
+      for point in calibration.points {
+        let rows = String(point.rows)
+        lines.append(
+          "  " + String(repeating: " ", count: max(0, 5 - rows.count)) + rows + " rows per run: "
+            + Format.si(point.rowsPerSecond) + "rows/s")
+      }
+      lines.append("  best: \(calibration.bestRows) rows per run")
+      lines.append(
+        calibration.batchInvariant
+          ? "  outputs are byte-identical alone and in a batch: --batch-rows auto merges and cuts frames"
+          : "  outputs change with the batch size: --batch-rows auto leaves frames as they come")
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -45,7 +72,8 @@ enum InspectCommand {
   }
 
   private static func json(
-    path: String, signature: ModelSignature, header: ModelHeader?, layout: RawFormat?
+    path: String, signature: ModelSignature, header: ModelHeader?, layout: RawFormat?,
+    calibration: BatchCalibration?
   ) -> String {
     func specs(_ list: [TensorSpec]) -> String {
       "["
@@ -82,6 +110,12 @@ enum InspectCommand {
     }
     if let layout {
       fields.append("\"raw_row_bytes\":\(layout.inputRowBytes.map(String.init) ?? "null")")
+    }
+    if let calibration {
+      let points = calibration.points.map { "{\"rows\":\($0.rows),\"rows_per_s\":\(Int($0.rowsPerSecond))}" }
+      fields.append(
+        "\"calibration\":{\"points\":[\(points.joined(separator: ","))],\"best_rows\":\(calibration.bestRows),"
+          + "\"batch_invariant\":\(calibration.batchInvariant)}")
     }
     return "{" + fields.joined(separator: ",") + "}\n"
   }

@@ -69,7 +69,11 @@ extension OptionSpec {
       "Text formats: records per model run, at most (default: 1024)."),
     OptionSpec(
       "max-delay", value: "MS", commands: [.score],
-      "Text formats: send a partial batch after MS milliseconds without a full one (default: 5)."),
+      "Send a partial batch (text records, merged frames) MS milliseconds after its first record (default: 5)."
+    ),
+    OptionSpec(
+      "batch-rows", value: "N", commands: [.score],
+      "Raw frames: merge small frames and cut large ones to N rows per run; auto (default) measures, off."),
     OptionSpec(
       "on-error", value: "POLICY", commands: [.score],
       "Text and Arrow: a bad record fails the run (fail, default), is skipped (skip) or gets null outputs (null)."
@@ -98,6 +102,9 @@ extension OptionSpec {
     OptionSpec(
       "stats", commands: [.score],
       "Print a summary on stderr at the end: rows, frames, time, rows/s, batch latency."),
+    OptionSpec(
+      "calibrate", commands: [.inspect],
+      "Measure rows/s at 1, 8, 64, 512 and 4096 rows per run, and whether outputs depend on the batch."),
     OptionSpec(
       "json", commands: [.inspect, .bench],
       "Print machine-readable JSON."),

@@ -11,10 +11,17 @@ final class ProgressReporter: Sendable {
   private let started: UInt64
   private let running = Atomic<Bool>(true)
   private let finished = Mutex<Bool>(false)
+  /// Settings chosen at start-up, for the summary (` batch_rows=4096`).
+  private let settings = Mutex<String>("")
 
   init(stats: PipelineStats, started: UInt64) {
     self.stats = stats
     self.started = started
+  }
+
+  /// Adds ` key=value` to the summary line.
+  func note(_ key: String, _ value: String) {
+    settings.withLock { $0 += " \(key)=\(value)" }
   }
 
   /// Redraws the status line on stderr every 250 ms until `stop()`.
@@ -61,7 +68,7 @@ final class ProgressReporter: Sendable {
       + " seconds=\(Format.fixed(seconds, 3)) rows_per_s=\(Format.fixed(Double(rows) / seconds, 0))"
       + " mb_in_per_s=\(Format.fixed(Double(stats.bytesIn.load(ordering: .relaxed)) / seconds / 1e6, 1))"
       + " batch_latency_p50_ms=\(Format.milliseconds(p50)) batch_latency_p99_ms=\(Format.milliseconds(p99))"
-      + tensorCounts + " peak_rss_kb=\(peakResidentKilobytes())\n"
+      + tensorCounts + settings.withLock { $0 } + " peak_rss_kb=\(peakResidentKilobytes())\n"
   }
 
   /// ` tensors_borrowed=N tensors_copied=M`, for inputs that count them (Arrow).

@@ -80,9 +80,18 @@ enum ScoreCommand {
     } else {
       let format = try RawFormat(
         signature: engine.signature, outputNames: options.outputs, pinnedDimensions: options.pinnedDimensions)
-      outcome = runPipeline(
-        RawFrameSource(input: .standardInput, maxFrameBytes: options.maxFrameBytes),
-        RawFrameProcessor(format: format, engine: engine))
+      let processor = RawFrameProcessor(format: format, engine: engine)
+      if let target = batchTarget(options, format: format, engine: engine, reporter: reporter) {
+        outcome = runPipeline(
+          AdaptiveFrameSource(
+            input: .standardInput, maxFrameBytes: options.maxFrameBytes, rowBytes: format.inputRowBytes!,
+            targetRows: target, maxDelayMilliseconds: options.maxDelayMilliseconds,
+            singleInput: format.inputs.count == 1),
+          processor)
+      } else {
+        outcome = runPipeline(
+          RawFrameSource(input: .standardInput, maxFrameBytes: options.maxFrameBytes), processor)
+      }
     }
     if options.output == "arrow", outcome == .finished || outcome.isInterrupted {
       // The end-of-stream marker, after every batch written (not after a failure: the stream stays cut).
@@ -103,6 +112,32 @@ enum ScoreCommand {
     case .failed(let error):
       throw error
     }
+  }
+
+  /// Rows per run for raw frames (`--batch-rows`), or nil to run each frame as
+  /// it comes: with `auto`, the calibration's best size when the model's
+  /// outputs do not depend on the batch (else merging would change bytes).
+  private static func batchTarget(
+    _ options: ScoreOptions, format: RawFormat, engine: OrtEngine, reporter: ProgressReporter
+  ) -> Int? {
+    guard format.inputRowBytes != nil, options.batchRows != 0 else {
+      reporter.note("batch_rows", "off")
+      return nil
+    }
+    if let fixed = options.batchRows {
+      reporter.note("batch_rows", String(fixed))
+      return fixed
+    }
+    guard let calibration = try? BatchCalibration.measure(engine: engine, format: format) else {
+      reporter.note("batch_rows", "off(calibration_failed)")
+      return nil
+    }
+    guard calibration.batchInvariant else {
+      reporter.note("batch_rows", "off(outputs_depend_on_batch)")
+      return nil
+    }
+    reporter.note("batch_rows", "\(calibration.bestRows)(auto)")
+    return calibration.bestRows
   }
 
   /// The model file's name without its directories, for Arrow output metadata.

@@ -28,6 +28,9 @@ public struct ScoreOptions: Sendable, Equatable {
   public var onError: OnErrorPolicy
   public var errorsPath: String?
   public var maxRecordBytes: Int
+  /// `--batch-rows`: rows per model run raw frames are merged or cut to;
+  /// nil picks by calibration (`auto`), 0 runs each frame as it comes (`off`).
+  public var batchRows: Int?
 
   /// Whether records are text (NDJSON, CSV, lines) rather than raw frames or Arrow.
   public var isText: Bool { input != "raw" && input != "arrow" }
@@ -86,7 +89,7 @@ public struct ScoreOptions: Sendable, Equatable {
       } ?? (1 << 20)
     if input == "raw" {
       for option in [
-        "keep", "input", "columns", "batch-size", "max-delay", "on-error", "errors", "max-record-bytes",
+        "keep", "input", "columns", "batch-size", "on-error", "errors", "max-record-bytes",
       ]
       where parsed.has(option) {
         throw PipeError(
@@ -100,6 +103,14 @@ public struct ScoreOptions: Sendable, Equatable {
     }
     if parsed.has("columns") && input != "csv" && input != "arrow" {
       throw PipeError(.usage, "--columns applies to --in csv and --in arrow")
+    }
+    switch parsed.value("batch-rows") {
+    case nil, "auto": batchRows = nil
+    case "off": batchRows = 0
+    default: batchRows = try positiveInt(parsed, "batch-rows", maximum: 1 << 24)
+    }
+    if parsed.has("batch-rows") && input != "raw" {
+      throw PipeError(.usage, "--batch-rows applies to raw frames (text formats have --batch-size)")
     }
     workers = try positiveInt(parsed, "workers") ?? onlineProcessors()
     intraThreads = try positiveInt(parsed, "intra-threads") ?? 1

@@ -76,6 +76,12 @@ public struct LengthPrefixedFrameDecoder {
     }
   }
 
+  /// Counts a frame another reader took from the same buffer, so the frames
+  /// this decoder names next keep their place in the stream.
+  public mutating func countFrameReadElsewhere() {
+    framesDecoded += 1
+  }
+
   /// Called at end of input: the last complete frame if any, nil when the
   /// stream ended cleanly on a frame boundary, or an error naming the
   /// truncated frame and where the stream ended.

@@ -38,6 +38,37 @@ public struct RecordSpan: Sendable, Equatable {
   }
 }
 
+/// One raw frame inside a batch of merged frames.
+public struct FrameSpan: Sendable, Equatable {
+  /// The frame's payload in the batch's payload.
+  public var range: Range<Int>
+  /// 1-based position of the frame in the stream.
+  public var number: Int
+  /// Byte offset of the frame's length prefix in the stream.
+  public var offset: UInt64
+
+  public init(range: Range<Int>, number: Int, offset: UInt64) {
+    self.range = range
+    self.number = number
+    self.offset = offset
+  }
+}
+
+/// Which rows of a large raw frame a batch scores; the frame's other slices
+/// are the batches next to it, and the writer joins their results.
+public struct FrameSlice: Sendable, Equatable {
+  /// The rows to score, counted in the batch's payload (the whole frame, or
+  /// just this slice's rows when the frame is read slice by slice).
+  public var rows: Range<Int>
+  /// Whether this is the frame's last slice.
+  public var isLast: Bool
+
+  public init(rows: Range<Int>, isLast: Bool) {
+    self.rows = rows
+    self.isLast = isLast
+  }
+}
+
 /// A unit of work: the bytes the reader found, not yet parsed.
 public struct Batch: Sendable {
   public var origin: BatchOrigin
@@ -47,6 +78,17 @@ public struct Batch: Sendable {
   /// Bytes of format metadata at the start of `payload` before the data
   /// (an Arrow message's metadata); 0 for the other formats.
   public var bodyOffset: Int
+  /// Raw frames merged into this batch (adaptive batching), back to back in
+  /// `payload`; empty for a batch of one frame.
+  public var frames: [FrameSpan] = []
+  /// Set when this batch is one slice of a large raw frame (`payload` is the whole frame).
+  public var slice: FrameSlice?
+
+  /// Input bytes this batch adds to the stream's count (a frame's slices count it once).
+  public var inputBytes: Int {
+    guard let slice else { return payload.count }
+    return slice.rows.lowerBound == 0 ? payload.count : 0
+  }
 
   public init(origin: BatchOrigin, payload: [UInt8], records: [RecordSpan] = [], bodyOffset: Int = 0) {
     self.origin = origin
@@ -67,15 +109,22 @@ public struct ScoredBatch: Sendable, Equatable {
   /// Set under --on-error fail: the first bad record. `bytes` holds every
   /// record before it; the run stops with this error once they are written.
   public var failure: PipeError?
+  /// For a slice of a large frame: its outputs, joined with the other slices' by `BatchProcessor.join`.
+  public var partial: [OutputTensor]?
+  /// More slices of the same frame follow; the writer holds this one until the last.
+  public var isPartial: Bool
 
   public init(
-    bytes: [UInt8], rows: Int, rejected: Int = 0, deadLetters: [UInt8] = [], failure: PipeError? = nil
+    bytes: [UInt8], rows: Int, rejected: Int = 0, deadLetters: [UInt8] = [], failure: PipeError? = nil,
+    partial: [OutputTensor]? = nil, isPartial: Bool = false
   ) {
     self.bytes = bytes
     self.rows = rows
     self.rejected = rejected
     self.deadLetters = deadLetters
     self.failure = failure
+    self.partial = partial
+    self.isPartial = isPartial
   }
 }
 
@@ -99,6 +148,16 @@ extension BatchSource {
 /// Parses, scores and formats one batch. Called from several worker threads at once.
 public protocol BatchProcessor: Sendable {
   func process(_ batch: Batch) throws(PipeError) -> ScoredBatch
+
+  /// Joins the results of the slices of one batch, in order, into its result.
+  func join(_ parts: [ScoredBatch]) throws(PipeError) -> ScoredBatch
+}
+
+extension BatchProcessor {
+  /// Concatenates the parts' bytes.
+  public func join(_ parts: [ScoredBatch]) throws(PipeError) -> ScoredBatch {
+    ScoredBatch(bytes: parts.flatMap(\.bytes), rows: parts.reduce(0) { $0 + $1.rows })
+  }
 }
 
 /// Where scored bytes go, in order. Called from the writer thread only.

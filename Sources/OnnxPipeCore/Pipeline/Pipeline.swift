@@ -149,7 +149,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
         }
         return
       }
-      let count = batch.payload.count
+      let count = batch.inputBytes
       let accepted = lock.withLock {
         guard window.admit(Job(batch: batch, admittedAt: monotonicNanoseconds())) != nil else { return false }
         lock.signal(Self.workCondition)
@@ -186,6 +186,8 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
     var buffer: [UInt8] = configuration.preamble
     buffer.reserveCapacity(configuration.writeBufferBytes)
     var pendingLatencies: [UInt64] = []
+    // Slices of one large frame, held until its last slice arrives.
+    var held: [ScoredBatch] = []
     do throws(PipeError) {
       while true {
         var action = lock.withLock { window.nextOutput() }
@@ -203,7 +205,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
         switch action {
         case .wait: continue
         case .write(_, let completed):
-          let scored: ScoredBatch
+          var scored: ScoredBatch
           switch completed.result {
           case .failure(let error):
             try flush(&buffer, &pendingLatencies)
@@ -211,6 +213,14 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
           case .success(let value): scored = value
           }
           lock.signal(Self.roomCondition)
+          if scored.isPartial {
+            held.append(scored)
+            continue
+          }
+          if !held.isEmpty {
+            scored = try processor.join(held + [scored])
+            held = []
+          }
           pendingLatencies.append(completed.admittedAt)
           stats.rows.add(scored.rows, ordering: .relaxed)
           stats.batches.add(1, ordering: .relaxed)

@@ -1,0 +1,145 @@
+/// Measures a model's speed at several rows per run, to choose the batch that
+/// raw frames are merged or cut to (`--batch-rows auto`), and checks that the
+/// outputs do not depend on how rows are batched.
+public struct BatchCalibration: Sendable, Equatable {
+  /// Rows per run and the rows per second measured at that size.
+  public struct Point: Sendable, Equatable {
+    public let rows: Int
+    public let rowsPerSecond: Double
+  }
+
+  public let points: [Point]
+  /// Whether each row's outputs came out byte for byte the same alone and in a batch.
+  public let batchInvariant: Bool
+
+  /// The size with the most rows per second; of sizes within 3 % of it, the largest
+  /// (timings on a shared machine wobble more than that).
+  public var bestRows: Int {
+    guard let fastest = points.map(\.rowsPerSecond).max() else { return 1 }
+    return points.filter { $0.rowsPerSecond >= fastest * 0.97 }.map(\.rows).max() ?? 1
+  }
+
+  /// The sizes measured by default.
+  public static let sizes = [1, 8, 64, 512, 4096]
+
+  /// Runs `engine` on synthetic rows of `format` at each of `sizes`, within
+  /// about `budgetNanoseconds` in all (each size runs at least twice; the
+  /// fastest run counts).
+  public static func measure(
+    engine: any InferenceEngine, format: RawFormat, sizes: [Int] = sizes,
+    budgetNanoseconds: UInt64 = 60_000_000
+  ) throws -> BatchCalibration {
+    guard let rowBytes = format.inputRowBytes, let largest = sizes.max() else {
+      throw PipeError(.model, "calibration needs a model whose inputs are all numeric")
+    }
+    let payload = syntheticRows(format, count: largest)
+    return try payload.withUnsafeBytes { raw in
+      func rows(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound * rowBytes)..<(range.upperBound * rowBytes)])
+      }
+      let share = budgetNanoseconds / UInt64(max(sizes.count, 1))
+      var points: [Point] = []
+      for size in sizes {
+        // The fastest of at least two runs: the first may pay for allocations, and noise only adds time.
+        var runs = 0
+        var fastest = UInt64.max
+        let start = monotonicNanoseconds()
+        while runs < 2 || monotonicNanoseconds() - start < share {
+          let before = monotonicNanoseconds()
+          _ = try run(engine, format, rows(0..<size))
+          fastest = min(fastest, max(monotonicNanoseconds() - before, 1))
+          runs += 1
+        }
+        points.append(Point(rows: size, rowsPerSecond: Double(size) / (Double(fastest) / 1e9)))
+      }
+      // Each row alone against the same rows in one run: merging is only safe when they agree.
+      let sample = min(64, largest)
+      let together = try run(engine, format, rows(0..<sample))
+      var invariant = true
+      for row in 0..<sample where invariant {
+        let alone = try run(engine, format, rows(row..<row + 1))
+        invariant = zip(alone, together).allSatisfy { single, batch in single == batch.rows(row..<row + 1) }
+      }
+      return BatchCalibration(points: points, batchInvariant: invariant)
+    }
+  }
+
+  private static func run(_ engine: any InferenceEngine, _ format: RawFormat, _ rows: UnsafeRawBufferPointer)
+    throws -> [OutputTensor]
+  {
+    try format.withInputTensors(payload: rows) { tensors, _ in
+      try engine.run(tensors, outputs: format.outputs.map(\.index))
+    }
+  }
+
+  /// `count` rows of deterministic pseudo-random values: floats in [-2, 2), integers in 0...3, bools.
+  static func syntheticRows(_ format: RawFormat, count: Int) -> [UInt8] {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return state >> 33
+    }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(count * (format.inputRowBytes ?? 0))
+    for slot in format.inputs {
+      for _ in 0..<(count * slot.rowElements) {
+        let unit = Double(next() % 1_000_000) / 1_000_000
+        switch slot.element {
+        case .float32: withUnsafeBytes(of: Float(unit * 4 - 2)) { bytes += $0 }
+        case .float64: withUnsafeBytes(of: unit * 4 - 2) { bytes += $0 }
+        case .bool: bytes.append(UInt8(next() & 1))
+        default:
+          let width = slot.element.byteWidth!
+          withUnsafeBytes(of: next() & 3) { bytes += $0.prefix(width) }
+        }
+      }
+    }
+    return bytes
+  }
+}
+
+extension OutputTensor {
+  /// Rows `range` of this output (the first dimension), as a tensor of its own.
+  func rows(_ range: Range<Int>) -> OutputTensor {
+    let count = range.count
+    let shape = [count] + shape.dropFirst()
+    switch contents {
+    case .bytes(let bytes):
+      let total = self.shape.first ?? 0
+      let rowBytes = total == 0 ? 0 : bytes.count / total
+      return OutputTensor(
+        element: element, shape: shape,
+        contents: .bytes(Array(bytes[(range.lowerBound * rowBytes)..<(range.upperBound * rowBytes)])))
+    case .strings(let strings):
+      let total = self.shape.first ?? 0
+      let rowElements = total == 0 ? 0 : strings.count / total
+      return OutputTensor(
+        element: element, shape: shape,
+        contents: .strings(
+          Array(strings[(range.lowerBound * rowElements)..<(range.upperBound * rowElements)])))
+    case .maps(let maps):
+      return OutputTensor(element: element, shape: [count], contents: .maps(Array(maps[range])))
+    }
+  }
+
+  /// `parts` joined along the rows.
+  static func joined(_ parts: [OutputTensor]) -> OutputTensor {
+    let first = parts[0]
+    let rows = parts.reduce(0) { $0 + ($1.shape.first ?? 0) }
+    let shape = [rows] + first.shape.dropFirst()
+    switch first.contents {
+    case .bytes:
+      var bytes: [UInt8] = []
+      for part in parts { if case .bytes(let more) = part.contents { bytes += more } }
+      return OutputTensor(element: first.element, shape: shape, contents: .bytes(bytes))
+    case .strings:
+      var strings: [String] = []
+      for part in parts { if case .strings(let more) = part.contents { strings += more } }
+      return OutputTensor(element: first.element, shape: shape, contents: .strings(strings))
+    case .maps:
+      var maps: [[MapEntry]] = []
+      for part in parts { if case .maps(let more) = part.contents { maps += more } }
+      return OutputTensor(element: first.element, shape: [maps.count], contents: .maps(maps))
+    }
+  }
+}
