@@ -267,6 +267,60 @@ def measure_arrow(binary, workers, runs, raw_data, rows):
     return data, run_systems(systems, runs, rows, data, "arrow", same_arrow_predictions)
 
 
+def write_frames(path, source, sizes, limit=None):
+    """Rewrites the rows (the first `limit`) of raw-frame file `source` into frames of `sizes` rows (cycled)."""
+    rows = np.concatenate([np.frombuffer(p, "<f4") for p in frames(source)]).reshape(-1, 32)[:limit]
+    if os.path.exists(path) and os.path.getmtime(path) >= os.path.getmtime(source):
+        return len(rows)
+    with open(path, "wb") as f:
+        start, index = 0, 0
+        while start < len(rows):
+            n = min(sizes[index % len(sizes)], len(rows) - start)
+            chunk = rows[start:start + n]
+            f.write(struct.pack("<I", chunk.nbytes) + chunk.tobytes())
+            start, index = start + n, index + 1
+    return len(rows)
+
+
+def measure_adaptive(binary, workers, runs, raw_data, rows):
+    """Adaptive batching (--batch-rows): one-row frames and one huge frame on rf32; the MLP's auto choice."""
+    rf32 = os.path.join(MODELS, "rf32.onnx")
+    compare = lambda a, b: same_predictions(a, b, 2)
+    results = {}
+    ones_rows = rows // 5  # one run per frame is slow: a fifth of the rows keeps the bench short
+    ones = os.path.join(TMP, f"rf32-{ones_rows}-ones.bin")
+    write_frames(ones, raw_data, [1], limit=ones_rows)
+    def limit():
+        text = subprocess.run(
+            [binary, "bench", "-j", str(workers), "--rows", str(ones_rows), "--batch", "4096", "--json", rf32],
+            check=True, capture_output=True, text=True).stdout
+        return json.loads(text)["rows_per_s"]
+    results["ones"] = run_systems({
+        "onnxpipe": f"cat {ones} | {{time}} {binary} -j {workers} {rf32} > {{out}}",
+        "onnxpipe --batch-rows off": f"cat {ones} | {{time}} {binary} -j {workers} --batch-rows off {rf32} > {{out}}",
+    }, runs, ones_rows, ones, "ones", compare, limit=limit)
+    huge = os.path.join(TMP, f"rf32-{rows}-huge.bin")
+    write_frames(huge, raw_data, [rows])
+    results["huge"] = run_systems({
+        "onnxpipe": f"cat {huge} | {{time}} {binary} -j {workers} {rf32} > {{out}}",
+        "onnxpipe, 4096-row frames": f"cat {raw_data} | {{time}} {binary} -j {workers} {rf32} > {{out}}",
+        "onnxpipe --batch-rows off": f"cat {huge} | {{time}} {binary} -j {workers} --batch-rows off {rf32} > {{out}}",
+    }, runs, rows, huge, "huge", same_arrow_predictions)
+    mlp = os.path.join(MODELS, "mlp512.onnx")
+    mlp_rows = rows // 20
+    mlp_data = os.path.join(TMP, f"mlp512-{mlp_rows}.bin")
+    generate(mlp_data, mlp_rows, 32)
+    systems = {"onnxpipe": f"cat {mlp_data} | {{time}} {binary} -j {workers} {mlp} > {{out}}"}
+    for size in [8, 64, 512, 4096]:
+        systems[f"onnxpipe --batch-rows {size}"] = (
+            f"cat {mlp_data} | {{time}} {binary} -j {workers} --batch-rows {size} {mlp} > {{out}}")
+    results["mlp"] = run_systems(systems, runs, mlp_rows, mlp_data, "mlp-rows", compare)
+    calibration = json.loads(subprocess.run(
+        [binary, "inspect", "--calibrate", "--json", mlp], check=True, capture_output=True, text=True).stdout)
+    return {"ones": ones, "ones_rows": ones_rows, "huge": huge, "mlp": mlp_data, "mlp_rows": mlp_rows,
+            "mlp_calibration": calibration["calibration"]}, results
+
+
 def table(results):
     onnxpipe = results["onnxpipe"]["rows_per_s"]
     lines = [
@@ -328,6 +382,22 @@ def main():
     lines += table(results)
     chart(results_dir, "rf32-arrow", "rf32: Arrow IPC in and out, rows/s", results)
     lines += ["", "![rf32-arrow](bench/results/latest-rf32-arrow.svg)"]
+    raw = os.path.join(TMP, f"rf32-{report['workloads']['rf32']['rows']}.bin")
+    files, adaptive = measure_adaptive(binary, workers, runs, raw, report["workloads"]["rf32"]["rows"])
+    report["workloads"]["adaptive"] = {"results": adaptive, "mlp_calibration": files["mlp_calibration"]}
+    total = report["workloads"]["rf32"]["rows"]
+    lines += ["", f"**Adaptive batching** (`--batch-rows auto`, the default). rf32, {files['ones_rows']} of those rows "
+                  "as one-row frames: merged into runs of the calibrated size, against one run per frame and the C API at "
+                  "4096 rows per run:", ""]
+    lines += table(adaptive["ones"])
+    lines += ["", f"rf32, the same rows as **one frame of {total} rows**: cut into slices scored in parallel, "
+                  "against 4096-row frames and against one run for the whole frame:", ""]
+    lines += table(adaptive["huge"])
+    best = max((r["rows_per_s"], name) for name, r in adaptive["mlp"].items() if name != "onnxpipe")
+    chosen = files["mlp_calibration"]["best_rows"]
+    lines += ["", f"mlp512 ({files['mlp_rows']} rows in 4096-row frames): auto chose {chosen} rows per run; "
+                  f"auto / best fixed ({best[1]}) = {adaptive['mlp']['onnxpipe']['rows_per_s'] / best[0]:.2f}:", ""]
+    lines += table(adaptive["mlp"])
     for kind in ["ndjson", "csv"]:
         rows = 50_000 * scale
         data, results = measure_text(binary, workers, runs, kind, rows)
