@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps build demo test interop sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures bench bench-quick bench-deps clean
+.PHONY: all deps build demo test interop test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures bench bench-quick bench-deps clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
 SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests
@@ -34,6 +34,12 @@ test: deps format-check lint-man
 # Arrow IPC against pyarrow, DuckDB and onnxruntime (the .venv that `make deps` fills).
 interop:
 	ONNXPIPE=.build/debug/onnxpipe $(PYTHON) -m unittest -v Tests/Interop/test_arrow.py
+
+# onnxpipe under Spark local[2]: RDD.pipe and mapInArrow, and a partition that must fail the job.
+# Installs pyspark into .venv (and a JRE if java is missing).
+test-spark: build
+	@sh .ci/spark-deps.sh
+	ONNXPIPE=$(BIN) $(PYTHON) Tests/Spark/test_spark.py
 
 # ThreadSanitizer and AddressSanitizer over the pipeline, codecs and ONNX Runtime wrapper.
 # Leak checking is off: XCTest's own runner leaks two objects at exit.
