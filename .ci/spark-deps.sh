@@ -12,7 +12,7 @@ if ! command -v java >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null
 fi
 
-if ! .venv/bin/python -c "import pyspark" 2>/dev/null; then
+if ! .venv/bin/python -c "import pyspark, pandas" 2>/dev/null; then
   echo "spark-deps: installing Tests/Spark/requirements.txt into .venv" >&2
   .venv/bin/python -m pip install -q --disable-pip-version-check -r Tests/Spark/requirements.txt
 fi

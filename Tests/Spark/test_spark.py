@@ -36,6 +36,8 @@ class SparkTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         os.environ["ONNXPIPE"] = BINARY
+        # Python workers run this interpreter (the project's .venv, which has pyarrow).
+        os.environ["PYSPARK_PYTHON"] = sys.executable
         cls.spark = (
             SparkSession.builder.master("local[2]").appName("onnxpipe-test")
             .config("spark.executorEnv.ONNXPIPE", BINARY)
@@ -44,6 +46,7 @@ class SparkTests(unittest.TestCase):
             .getOrCreate())
         cls.spark.sparkContext.setLogLevel("ERROR")
         cls.spark.sparkContext.addFile(MODEL)
+        cls.spark.sparkContext.addPyFile(os.path.join(ROOT, "examples", "spark", "onnxpipe_spark.py"))
         cls.X = np.random.default_rng(11).normal(size=(ROWS, 32)).astype(np.float32)
         session = ort.InferenceSession(MODEL, providers=["CPUExecutionProvider"])
         cls.label, cls.probabilities = session.run(None, {"X": cls.X})
@@ -93,7 +96,7 @@ class SparkTests(unittest.TestCase):
         self.assertIn("column 'X' holds a list of 3 values where 32 are needed", message)
         with self.assertRaises(Exception) as pipe_failure:
             score_with_pipe(df, "rf32.onnx", ["id", "X"], extra_args=("-j", "1")).count()
-        self.assertIn("exited with status 65", str(pipe_failure.exception))
+        self.assertIn("exited with error code 65", str(pipe_failure.exception))
 
     def test_zz_one_process_on_the_same_rows(self):
         """Reference timings: the same rows through one onnxpipe process (NDJSON and Arrow)."""

@@ -1,6 +1,6 @@
 """spark-submit job: score a Parquet dataset with onnxpipe, NDJSON pipe or Arrow stream per partition.
 
-    spark-submit --master local[2] --files model.onnx \
+    spark-submit --master local[2] --files model.onnx --py-files examples/spark/onnxpipe_spark.py \
         --conf spark.executorEnv.ONNXPIPE=/usr/local/bin/onnxpipe \
         examples/spark/score.py --model model.onnx --input rows.parquet --output scored.parquet --via arrow
 
