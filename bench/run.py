@@ -287,7 +287,7 @@ def measure_adaptive(binary, workers, runs, raw_data, rows):
     rf32 = os.path.join(MODELS, "rf32.onnx")
     compare = lambda a, b: same_predictions(a, b, 2)
     results = {}
-    ones_rows = rows // 5  # one run per frame is slow: a fifth of the rows keeps the bench short
+    ones_rows = rows // 2  # one run per frame is slow: half the rows keeps the bench short
     ones = os.path.join(TMP, f"rf32-{ones_rows}-ones.bin")
     write_frames(ones, raw_data, [1], limit=ones_rows)
     def limit():
@@ -307,7 +307,7 @@ def measure_adaptive(binary, workers, runs, raw_data, rows):
         "onnxpipe --batch-rows off": f"cat {huge} | {{time}} {binary} -j {workers} --batch-rows off {rf32} > {{out}}",
     }, runs, rows, huge, "huge", same_arrow_predictions)
     mlp = os.path.join(MODELS, "mlp512.onnx")
-    mlp_rows = rows // 20
+    mlp_rows = rows // 5
     mlp_data = os.path.join(TMP, f"mlp512-{mlp_rows}.bin")
     generate(mlp_data, mlp_rows, 32)
     systems = {"onnxpipe": f"cat {mlp_data} | {{time}} {binary} -j {workers} {mlp} > {{out}}"}

@@ -22,9 +22,10 @@ public struct BatchCalibration: Sendable, Equatable {
   /// The sizes measured by default.
   public static let sizes = [1, 8, 64, 512, 4096]
 
-  /// Runs `engine` on synthetic rows of `format` at each of `sizes`, within
-  /// about `budgetNanoseconds` in all (each size runs at least twice; the
-  /// fastest run counts).
+  /// Runs `engine` on synthetic rows of `format` at each of `sizes` (smallest
+  /// first, stopping once a size is slower than the one before), within about
+  /// `budgetNanoseconds` in all (each size runs at least twice; the fastest run
+  /// counts).
   public static func measure(
     engine: any InferenceEngine, format: RawFormat, sizes: [Int] = sizes,
     budgetNanoseconds: UInt64 = 60_000_000
@@ -40,6 +41,11 @@ public struct BatchCalibration: Sendable, Equatable {
       let share = budgetNanoseconds / UInt64(max(sizes.count, 1))
       var points: [Point] = []
       for size in sizes {
+        // Past the peak, larger runs only get slower (a big model's layers outgrow the cache):
+        // stop measuring once a size is slower than the one before.
+        if points.count >= 2, points[points.count - 1].rowsPerSecond < points[points.count - 2].rowsPerSecond {
+          break
+        }
         // The fastest of at least two runs: the first may pay for allocations, and noise only adds time.
         var runs = 0
         var fastest = UInt64.max
