@@ -17,7 +17,8 @@ enum InspectCommand {
       }
       do {
         calibration = try BatchCalibration.measure(
-          engine: OrtEngine(session: session), format: layout, budgetNanoseconds: 1_000_000_000)
+          engine: OrtEngine(session: session), format: layout, workers: onlineProcessors(),
+          budgetNanoseconds: 1_000_000_000)
       } catch {
         throw PipeError(.model, "calibration failed: \(error)")
       }
@@ -45,7 +46,9 @@ enum InspectCommand {
       }
     }
     if let calibration {
-      lines.append("calibration (one thread, synthetic rows):")
+      lines.append(
+        "calibration (\(onlineProcessors()) threads at once, as many as the default workers; synthetic rows):"
+      )
       for point in calibration.points {
         let rows = String(point.rows)
         lines.append(

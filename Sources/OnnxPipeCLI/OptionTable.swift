@@ -48,10 +48,10 @@ extension OptionSpec {
       "Set both --in and --out (raw, arrow, ndjson or csv)."),
     OptionSpec(
       "workers", short: "j", value: "N", commands: [.score, .bench],
-      "Worker threads running the model (default: online CPUs)."),
+      "Worker threads running the model (default: online CPUs); auto measures against --intra-threads."),
     OptionSpec(
       "intra-threads", value: "N", commands: [.score, .bench],
-      "Threads one model run may use inside an operator (default: 1)."),
+      "Threads one model run may use inside an operator (default: 1); auto: see --workers."),
     OptionSpec(
       "queue-depth", value: "N", commands: [.score],
       "Batches read but not yet written, at most (default: 2 x workers). Bounds memory."),

@@ -1,4 +1,5 @@
 import OnnxPipeCore
+import OnnxRuntime
 
 #if canImport(Glibc)
   import Glibc
@@ -10,13 +11,24 @@ enum ScoreCommand {
   /// through a broken pipe, which ends the process by SIGPIPE like any filter.
   static func run(_ options: ScoreOptions) throws(PipeError) -> ExitStatus {
     let started = monotonicNanoseconds()
-    let session = try ModelLoader.load(
-      path: options.modelPath, intraThreads: options.intraThreads, optimization: options.optimization)
-    let engine = OrtEngine(session: session)
-    var configuration = PipelineConfiguration(workers: options.workers, window: options.queueDepth)
-    let outcome: PipelineOutcome
     let stats = PipelineStats()
     let reporter = ProgressReporter(stats: stats, started: started)
+    let session: Session
+    var workers = options.workers
+    if options.threadsAuto {
+      let choice = try ThreadChoice.choose(options)
+      session = choice.session
+      workers = choice.workers
+      reporter.note("workers", "\(choice.workers)(auto)")
+      reporter.note("intra_threads", "\(choice.intraThreads)(auto)")
+    } else {
+      session = try ModelLoader.load(
+        path: options.modelPath, intraThreads: options.intraThreads, optimization: options.optimization)
+    }
+    let engine = OrtEngine(session: session)
+    var configuration = PipelineConfiguration(
+      workers: workers, window: options.queueDepthGiven ? options.queueDepth : 2 * workers)
+    let outcome: PipelineOutcome
     let live = options.progress && FileDescriptor.standardError.isTerminal
     func runPipeline<Source: BatchSource>(
       _ source: Source, _ scorer: any BatchProcessor, deadLetters: (any OutputSink)? = nil
@@ -81,7 +93,9 @@ enum ScoreCommand {
       let format = try RawFormat(
         signature: engine.signature, outputNames: options.outputs, pinnedDimensions: options.pinnedDimensions)
       let processor = RawFrameProcessor(format: format, engine: engine)
-      if let target = batchTarget(options, format: format, engine: engine, reporter: reporter) {
+      if let target = batchTarget(
+        options, format: format, engine: engine, workers: configuration.workers, reporter: reporter)
+      {
         outcome = runPipeline(
           AdaptiveFrameSource(
             input: .standardInput, maxFrameBytes: options.maxFrameBytes, rowBytes: format.inputRowBytes!,
@@ -118,7 +132,7 @@ enum ScoreCommand {
   /// it comes: with `auto`, the calibration's best size when the model's
   /// outputs do not depend on the batch (else merging would change bytes).
   private static func batchTarget(
-    _ options: ScoreOptions, format: RawFormat, engine: OrtEngine, reporter: ProgressReporter
+    _ options: ScoreOptions, format: RawFormat, engine: OrtEngine, workers: Int, reporter: ProgressReporter
   ) -> Int? {
     guard format.inputRowBytes != nil, options.batchRows != 0 else {
       reporter.note("batch_rows", "off")
@@ -128,7 +142,8 @@ enum ScoreCommand {
       reporter.note("batch_rows", String(fixed))
       return fixed
     }
-    guard let calibration = try? BatchCalibration.measure(engine: engine, format: format) else {
+    guard let calibration = try? BatchCalibration.measure(engine: engine, format: format, workers: workers)
+    else {
       reporter.note("batch_rows", "off(calibration_failed)")
       return nil
     }

@@ -31,6 +31,10 @@ public struct ScoreOptions: Sendable, Equatable {
   /// `--batch-rows`: rows per model run raw frames are merged or cut to;
   /// nil picks by calibration (`auto`), 0 runs each frame as it comes (`off`).
   public var batchRows: Int?
+  /// `--workers auto` or `--intra-threads auto`: measure both thread layouts at start-up.
+  public var threadsAuto: Bool
+  /// Whether `--queue-depth` was given (else it follows the workers chosen).
+  public var queueDepthGiven: Bool
 
   /// Whether records are text (NDJSON, CSV, lines) rather than raw frames or Arrow.
   public var isText: Bool { input != "raw" && input != "arrow" }
@@ -112,8 +116,19 @@ public struct ScoreOptions: Sendable, Equatable {
     if parsed.has("batch-rows") && input != "raw" {
       throw PipeError(.usage, "--batch-rows applies to raw frames (text formats have --batch-size)")
     }
-    workers = try positiveInt(parsed, "workers") ?? onlineProcessors()
-    intraThreads = try positiveInt(parsed, "intra-threads") ?? 1
+    threadsAuto = parsed.value("workers") == "auto" || parsed.value("intra-threads") == "auto"
+    if threadsAuto {
+      if let workers = parsed.value("workers"), workers != "auto" {
+        throw PipeError(.usage, "--intra-threads auto chooses the workers too; drop --workers \(workers)")
+      }
+      if let intra = parsed.value("intra-threads"), intra != "auto" {
+        throw PipeError(
+          .usage, "--workers auto chooses the intra-op threads too; drop --intra-threads \(intra)")
+      }
+    }
+    workers = threadsAuto ? onlineProcessors() : try positiveInt(parsed, "workers") ?? onlineProcessors()
+    intraThreads = threadsAuto ? 1 : try positiveInt(parsed, "intra-threads") ?? 1
+    queueDepthGiven = parsed.has("queue-depth")
     queueDepth = try positiveInt(parsed, "queue-depth") ?? 2 * workers
     outputs = try parsed.value("outputs").map { (list) throws(PipeError) in
       let names = list.split(separator: ",", omittingEmptySubsequences: false).map(String.init)

@@ -74,6 +74,22 @@ enum FramePattern: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(auto.stdout == off.stdout)
   }
 
+  /// `--workers auto` measures both thread layouts, says which it took, and scores the same.
+  @Test func workersAutoReportsItsChoiceAndScoresTheSame() throws {
+    let input = rf32Frames([100, 3, 2000])
+    let chosen = try run(["--workers", "auto", "--stats", Self.model], input: input)
+    #expect(chosen.status == 0, "\(chosen.stderr)")
+    let layout =
+      chosen.stderr.contains(" workers=2(auto) intra_threads=1(auto) ")
+      || chosen.stderr.contains(" workers=1(auto) intra_threads=2(auto) ")
+    #expect(layout, "\(chosen.stderr)")
+    let plain = try run(["--batch-rows", "off", Self.model], input: input)
+    #expect(chosen.stdout == plain.stdout)
+    let clash = try run(["--workers", "auto", "--intra-threads", "2", Self.model])
+    #expect(clash.status == 64)
+    #expect(clash.stderr.hasPrefix("onnxpipe: --workers auto chooses the intra-op threads too"))
+  }
+
   /// A bad frame after merged good ones: the same output and message as without merging.
   @Test(arguments: ["auto", "off", "8"])
   func aBadFrameAmongMergedOnesFailsAfterTheFramesBeforeIt(setting: String) throws {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Measures a model's speed at several rows per run, to choose the batch that
 /// raw frames are merged or cut to (`--batch-rows auto`), and checks that the
 /// outputs do not depend on how rows are batched.
@@ -12,53 +14,71 @@ public struct BatchCalibration: Sendable, Equatable {
   /// Whether each row's outputs came out byte for byte the same alone and in a batch.
   public let batchInvariant: Bool
 
-  /// The size with the most rows per second; of sizes within 3 % of it, the largest
-  /// (timings on a shared machine wobble more than that).
+  /// The smallest size within 5 % of the most rows per second: timings on a
+  /// shared machine wobble by that much, and of two sizes that score alike the
+  /// smaller holds less memory and shares the cache better.
   public var bestRows: Int {
     guard let fastest = points.map(\.rowsPerSecond).max() else { return 1 }
-    return points.filter { $0.rowsPerSecond >= fastest * 0.97 }.map(\.rows).max() ?? 1
+    return points.first { $0.rowsPerSecond >= fastest * 0.95 }?.rows ?? 1
   }
 
   /// The sizes measured by default.
   public static let sizes = [1, 8, 64, 512, 4096]
 
   /// Runs `engine` on synthetic rows of `format` at each of `sizes` (smallest
-  /// first, stopping once a size is slower than the one before), within about
-  /// `budgetNanoseconds` in all (each size runs at least twice; the fastest run
-  /// counts).
+  /// first, stopping once a size is slower than the one before) on `workers`
+  /// threads at once, as the pipeline will (so caches are shared as they will
+  /// be), within about `budgetNanoseconds` in all; each thread runs each size
+  /// at least twice.
   public static func measure(
-    engine: any InferenceEngine, format: RawFormat, sizes: [Int] = sizes,
+    engine: any InferenceEngine, format: RawFormat, workers: Int = 1, sizes: [Int] = sizes,
     budgetNanoseconds: UInt64 = 60_000_000
   ) throws -> BatchCalibration {
     guard let rowBytes = format.inputRowBytes, let largest = sizes.max() else {
       throw PipeError(.model, "calibration needs a model whose inputs are all numeric")
     }
     let payload = syntheticRows(format, count: largest)
+    let share = budgetNanoseconds / UInt64(max(sizes.count, 1))
+    var points: [Point] = []
+    for size in sizes {
+      // Past the peak, larger runs only get slower (a big model's layers outgrow the cache).
+      if points.count >= 2, points[points.count - 1].rowsPerSecond < points[points.count - 2].rowsPerSecond {
+        break
+      }
+      let rows = Array(payload[..<(size * rowBytes)])
+      _ = try rows.withUnsafeBytes { try run(engine, format, $0) }  // warm-up: first runs allocate
+      let runs = Mutex<(count: Int, failure: (any Error)?)>((0, nil))
+      let start = monotonicNanoseconds()
+      let threads = (0..<max(workers, 1)).map { _ in
+        OwnedThread {
+          var count = 0
+          var failure: (any Error)?
+          rows.withUnsafeBytes { raw in
+            while count < 2 || monotonicNanoseconds() - start < share {
+              do { _ = try run(engine, format, raw) } catch {
+                failure = error
+                return
+              }
+              count += 1
+            }
+          }
+          runs.withLock { total in
+            total.count += count
+            if total.failure == nil { total.failure = failure }
+          }
+        }
+      }
+      threads.forEach { $0.join() }
+      let elapsed = max(monotonicNanoseconds() - start, 1)
+      let (count, failure) = runs.withLock { ($0.count, $0.failure) }
+      if let failure { throw failure }
+      points.append(Point(rows: size, rowsPerSecond: Double(size * count) / (Double(elapsed) / 1e9)))
+    }
+    // Each row alone against the same rows in one run: merging is only safe when they agree.
     return try payload.withUnsafeBytes { raw in
       func rows(_ range: Range<Int>) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound * rowBytes)..<(range.upperBound * rowBytes)])
       }
-      let share = budgetNanoseconds / UInt64(max(sizes.count, 1))
-      var points: [Point] = []
-      for size in sizes {
-        // Past the peak, larger runs only get slower (a big model's layers outgrow the cache):
-        // stop measuring once a size is slower than the one before.
-        if points.count >= 2, points[points.count - 1].rowsPerSecond < points[points.count - 2].rowsPerSecond {
-          break
-        }
-        // The fastest of at least two runs: the first may pay for allocations, and noise only adds time.
-        var runs = 0
-        var fastest = UInt64.max
-        let start = monotonicNanoseconds()
-        while runs < 2 || monotonicNanoseconds() - start < share {
-          let before = monotonicNanoseconds()
-          _ = try run(engine, format, rows(0..<size))
-          fastest = min(fastest, max(monotonicNanoseconds() - before, 1))
-          runs += 1
-        }
-        points.append(Point(rows: size, rowsPerSecond: Double(size) / (Double(fastest) / 1e9)))
-      }
-      // Each row alone against the same rows in one run: merging is only safe when they agree.
       let sample = min(64, largest)
       let together = try run(engine, format, rows(0..<sample))
       var invariant = true
