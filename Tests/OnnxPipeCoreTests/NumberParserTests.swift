@@ -2,6 +2,10 @@ import Testing
 
 @testable import OnnxPipeCore
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 func parseFloat(_ text: String) -> Float? {
   Array(text.utf8).withUnsafeBytes { NumberParser.float($0) }
 }
@@ -86,5 +90,34 @@ func parseInt(_ text: String) -> Int64? {
     #expect(parseInt("3e2") == 300)
     #expect(parseInt("3.5") == nil)
     #expect(parseInt("1e30") == nil)
+  }
+}
+
+@Suite struct NumberFastPathTests {
+  /// Every power of ten the exact fast path uses, and numbers that lead with
+  /// zeros of every length, agree with strtod/strtof.
+  @Test func exactPowersAndLeadingZerosMatchTheCLibrary() {
+    var texts: [String] = []
+    for exponent in 0...22 {
+      texts += ["1e\(exponent)", "7e-\(exponent)", "123456789e\(exponent)", "-3.25e-\(exponent)"]
+    }
+    for zeros in 0...9 {
+      let digits = String(repeating: "0", count: zeros) + "12345678901234"
+      texts += ["0.\(digits)", "\(digits).5", "-0.\(digits)e3"]
+    }
+    for text in texts {
+      let double = Array(text.utf8).withUnsafeBytes { NumberParser.double($0) }
+      let float = Array(text.utf8).withUnsafeBytes { NumberParser.float($0) }
+      #expect(double == strtod(text, nil), "\(text) as Double")
+      #expect(float == strtof(text, nil), "\(text) as Float")
+    }
+  }
+
+  @Test func integersPrintAsSwiftDoes() {
+    for value: Int64 in [0, 7, 9, 10, 99, 100, -1, -10, 1_234_567_890, .max, .min] {
+      var out: [UInt8] = []
+      ValueText.appendInteger(value, &out)
+      #expect(String(decoding: out, as: UTF8.self) == String(value))
+    }
   }
 }

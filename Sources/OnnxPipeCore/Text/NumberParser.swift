@@ -129,35 +129,64 @@ public enum NumberParser {
     return (((value & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32) & 0xFFFF_FFFF
   }
 
-  /// Appends eight digits to a mantissa, counting significant digits (leading zeros are not).
+  /// Appends eight digits (`chunk`, their value) to a mantissa, counting
+  /// significant digits: leading zeros are not, when the mantissa is still 0.
   @inline(__always)
   private static func appendEight(_ chunk: UInt64, to mantissa: UInt64, _ significant: Int) -> (UInt64, Int) {
     let value = mantissa &* 100_000_000 &+ chunk
     if mantissa != 0 { return (value, significant + 8) }
-    var digits = 0
-    var rest = chunk
-    while rest != 0 {
-      digits += 1
-      rest /= 10
-    }
-    return (value, digits)
+    return (value, decimalDigits(chunk))
   }
 
-  private static let exactDoublePowers: [Double] = (0...22).map { power in
-    var value = 1.0
-    for _ in 0..<power { value *= 10 }
-    return value
-  }
-  private static let exactFloatPowers: [Float] = (0...10).map { power in
-    var value: Float = 1
-    for _ in 0..<power { value *= 10 }
-    return value
-  }
-
-  /// `value` times 10^`exponent` with one rounding: `powers` holds exact powers of ten.
+  /// How many decimal digits `value` (below 10^8) has; 0 for 0. Three or four comparisons.
   @inline(__always)
-  private static func scale<F: BinaryFloatingPoint>(_ value: F, _ exponent: Int, _ powers: [F]) -> F {
-    exponent < 0 ? value / powers[-exponent] : value * powers[exponent]
+  private static func decimalDigits(_ value: UInt64) -> Int {
+    if value >= 10_000 {
+      if value >= 1_000_000 { return value >= 10_000_000 ? 8 : 7 }
+      return value >= 100_000 ? 6 : 5
+    }
+    if value >= 100 { return value >= 1000 ? 4 : 3 }
+    return value >= 10 ? 2 : value > 0 ? 1 : 0
+  }
+
+  /// 10^`exponent` for 0...22, all exact in a Double. A switch over literals
+  /// compiles to a constant table, without the lazy-initialisation check a
+  /// global array costs on every call.
+  @inline(__always)
+  private static func exactPowerOfTen(_ exponent: Int) -> Double {
+    switch exponent {
+    case 0: 1e0
+    case 1: 1e1
+    case 2: 1e2
+    case 3: 1e3
+    case 4: 1e4
+    case 5: 1e5
+    case 6: 1e6
+    case 7: 1e7
+    case 8: 1e8
+    case 9: 1e9
+    case 10: 1e10
+    case 11: 1e11
+    case 12: 1e12
+    case 13: 1e13
+    case 14: 1e14
+    case 15: 1e15
+    case 16: 1e16
+    case 17: 1e17
+    case 18: 1e18
+    case 19: 1e19
+    case 20: 1e20
+    case 21: 1e21
+    case 22: 1e22
+    default: preconditionFailure("10^\(exponent) is not exact in a Double")
+    }
+  }
+
+  /// `value` times 10^`exponent` (|exponent| <= 22 for Double, 10 for Float) with one rounding.
+  @inline(__always)
+  private static func scale<F: BinaryFloatingPoint>(_ value: F, _ exponent: Int) -> F {
+    let power = F(exactPowerOfTen(abs(exponent)))
+    return exponent < 0 ? value / power : value * power
   }
 
   /// `bytes` as the nearest Double, or nil when it is not a number.
@@ -168,7 +197,7 @@ public enum NumberParser {
   /// A scanned decimal as the nearest Double; `text` is its source, for the slow path.
   static func double(_ decimal: Decimal, text bytes: UnsafeRawBufferPointer) -> Double {
     if !decimal.truncated, decimal.mantissa < 1 << 53, abs(decimal.exponent) <= 22 {
-      let value = scale(Double(decimal.mantissa), decimal.exponent, exactDoublePowers)
+      let value = scale(Double(decimal.mantissa), decimal.exponent)
       return decimal.negative ? -value : value
     }
     return withCString(bytes) { strtod($0, nil) }
@@ -188,11 +217,11 @@ public enum NumberParser {
   /// A scanned decimal as the nearest Float; `text` is its source, for the slow path.
   static func float(_ decimal: Decimal, text bytes: UnsafeRawBufferPointer) -> Float {
     if !decimal.truncated, decimal.mantissa < 1 << 24, abs(decimal.exponent) <= 10 {
-      let value = scale(Float(decimal.mantissa), decimal.exponent, exactFloatPowers)
+      let value = scale(Float(decimal.mantissa), decimal.exponent)
       return decimal.negative ? -value : value
     }
     if !decimal.truncated, abs(decimal.exponent) <= 22 {
-      let approximate = scale(Double(decimal.mantissa), decimal.exponent, exactDoublePowers)
+      let approximate = scale(Double(decimal.mantissa), decimal.exponent)
       let magnitude = abs(approximate)
       if magnitude >= Double(Float.leastNormalMagnitude) && magnitude < Double(Float.greatestFiniteMagnitude)
       {

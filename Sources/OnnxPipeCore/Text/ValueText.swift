@@ -32,12 +32,27 @@ enum ValueText {
       out.append(contentsOf: "null".utf8)
       return
     }
-    let text = single ? Float(value).description : value.description
-    out.append(contentsOf: text.utf8)
+    var text = single ? Float(value).description : value.description
+    // One copy of contiguous UTF-8, not a walk over the String's indices.
+    text.withUTF8 { out.append(contentsOf: $0) }
   }
 
   static func appendInteger(_ value: Int64, _ out: inout [UInt8]) {
-    out.append(contentsOf: String(value).utf8)
+    if value >= 0 && value < 10 {
+      out.append(UInt8(ascii: "0") + UInt8(value))
+      return
+    }
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+      var magnitude = value.magnitude
+      var start = 20
+      repeat {
+        start -= 1
+        digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+        magnitude /= 10
+      } while magnitude != 0
+      if value < 0 { out.append(UInt8(ascii: "-")) }
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+    }
   }
 
   /// Appends `text` as a JSON string literal.
