@@ -98,38 +98,40 @@ extension ArrowRecordBatch {
       throw FlatBufferError(position: table.position, reason: "record batch of \(rows) rows")
     }
     length = Int(rows)
-    nodes = []
-    buffers = []
-    if let vector = try table.vector(1, elementSize: 16) {
-      nodes.reserveCapacity(vector.count)
-      for index in 0..<vector.count {
-        let at = vector.position(index)
-        let length = try vector.buffer.load(at, as: Int64.self)
-        let nulls = try vector.buffer.load(at + 8, as: Int64.self)
-        guard length >= 0, length <= Int64(Int32.max) * 16, nulls >= 0, nulls <= length else {
-          throw FlatBufferError(position: at, reason: "field node \(index): length \(length), nulls \(nulls)")
-        }
-        nodes.append(ArrowFieldNode(length: Int(length), nullCount: Int(nulls)))
+    // Both are vectors of structs of two longs; sizes past 32 GiB are refused as corrupt.
+    let limit = Int64(Int32.max) * 16
+    nodes = try Self.pairs(table, 1).map { (at, length, nulls) throws(FlatBufferError) in
+      guard length >= 0, length <= limit, nulls >= 0, nulls <= length else {
+        throw FlatBufferError(
+          position: at, reason: "field node at byte \(at): length \(length), nulls \(nulls)")
       }
+      return ArrowFieldNode(length: Int(length), nullCount: Int(nulls))
     }
-    if let vector = try table.vector(2, elementSize: 16) {
-      buffers.reserveCapacity(vector.count)
-      for index in 0..<vector.count {
-        let at = vector.position(index)
-        let offset = try vector.buffer.load(at, as: Int64.self)
-        let length = try vector.buffer.load(at + 8, as: Int64.self)
-        guard offset >= 0, length >= 0, offset <= Int64(Int32.max) * 16, length <= Int64(Int32.max) * 16
-        else {
-          throw FlatBufferError(position: at, reason: "buffer \(index): offset \(offset), length \(length)")
-        }
-        buffers.append(ArrowBufferSpan(offset: Int(offset), length: Int(length)))
+    buffers = try Self.pairs(table, 2).map { (at, offset, length) throws(FlatBufferError) in
+      guard offset >= 0, length >= 0, offset <= limit, length <= limit else {
+        throw FlatBufferError(
+          position: at, reason: "buffer at byte \(at): offset \(offset), length \(length)")
       }
+      return ArrowBufferSpan(offset: Int(offset), length: Int(length))
     }
     compression = nil
     if let codec = try table.table(3) {
       let id: Int8 = try codec.scalar(0, default: 0)
       compression = id == 0 ? "LZ4_FRAME" : id == 1 ? "ZSTD" : "codec \(id)"
     }
+  }
+
+  /// Field `id`, a vector of structs of two longs: each element's position and values.
+  private static func pairs(_ table: FlatTable, _ id: Int) throws(FlatBufferError) -> [(Int, Int64, Int64)] {
+    guard let vector = try table.vector(id, elementSize: 16) else { return [] }
+    var pairs: [(Int, Int64, Int64)] = []
+    pairs.reserveCapacity(vector.count)
+    for index in 0..<vector.count {
+      let at = vector.position(index)
+      pairs.append(
+        (at, try vector.buffer.load(at, as: Int64.self), try vector.buffer.load(at + 8, as: Int64.self)))
+    }
+    return pairs
   }
 
   /// The `RecordBatch` table.
