@@ -14,66 +14,41 @@ public struct BatchCalibration: Sendable, Equatable {
   /// Whether each row's outputs came out byte for byte the same alone and in a batch.
   public let batchInvariant: Bool
 
-  /// The smallest size within 5 % of the most rows per second: timings on a
-  /// shared machine wobble by that much, and of two sizes that score alike the
-  /// smaller holds less memory and shares the cache better.
+  /// The largest size within 5 % of the most rows per second. Timings on a
+  /// shared machine wobble by that much, and the two ways to be wrong differ:
+  /// too small a size cuts frames into runs that each pay the per-run cost,
+  /// too large one only loses some cache.
   public var bestRows: Int {
     guard let fastest = points.map(\.rowsPerSecond).max() else { return 1 }
-    return points.first { $0.rowsPerSecond >= fastest * 0.95 }?.rows ?? 1
+    return points.last { $0.rowsPerSecond >= fastest * 0.95 }?.rows ?? 1
   }
 
   /// The sizes measured by default.
   public static let sizes = [1, 8, 64, 512, 4096]
 
-  /// Runs `engine` on synthetic rows of `format` at each of `sizes` (smallest
-  /// first, stopping once a size is slower than the one before) on `workers`
-  /// threads at once, as the pipeline will (so caches are shared as they will
-  /// be), within about `budgetNanoseconds` in all; each thread runs each size
-  /// at least twice.
+  /// Runs `engine` on synthetic rows of `format` at each of `sizes` on
+  /// `workers` threads at once, as the pipeline will (so caches are shared as
+  /// they will be), within about `budgetNanoseconds` in all. The sizes take
+  /// turns over `rounds` rounds and each keeps its best round: a stall on a
+  /// shared machine then costs one round of one size, not the choice.
   public static func measure(
-    engine: any InferenceEngine, format: RawFormat, workers: Int = 1, sizes: [Int] = sizes,
+    engine: any InferenceEngine, format: RawFormat, workers: Int = 1, sizes: [Int] = sizes, rounds: Int = 3,
     budgetNanoseconds: UInt64 = 60_000_000
   ) throws -> BatchCalibration {
     guard let rowBytes = format.inputRowBytes, let largest = sizes.max() else {
       throw PipeError(.model, "calibration needs a model whose inputs are all numeric")
     }
     let payload = syntheticRows(format, count: largest)
-    let share = budgetNanoseconds / UInt64(max(sizes.count, 1))
-    var points: [Point] = []
-    for size in sizes {
-      // Past the peak, larger runs only get slower (a big model's layers outgrow the cache).
-      if points.count >= 2, points[points.count - 1].rowsPerSecond < points[points.count - 2].rowsPerSecond {
-        break
+    let share = budgetNanoseconds / UInt64(max(sizes.count * rounds, 1))
+    let inputs = sizes.map { Array(payload[..<($0 * rowBytes)]) }
+    for rows in inputs { _ = try rows.withUnsafeBytes { try run(engine, format, $0) } }  // first runs allocate
+    var best = [Double](repeating: 0, count: sizes.count)
+    for _ in 0..<max(rounds, 1) {
+      for (position, size) in sizes.enumerated() {
+        best[position] = max(best[position], try rate(engine, format, inputs[position], size, workers, share))
       }
-      let rows = Array(payload[..<(size * rowBytes)])
-      _ = try rows.withUnsafeBytes { try run(engine, format, $0) }  // warm-up: first runs allocate
-      let runs = Mutex<(count: Int, failure: (any Error)?)>((0, nil))
-      let start = monotonicNanoseconds()
-      let threads = (0..<max(workers, 1)).map { _ in
-        OwnedThread {
-          var count = 0
-          var failure: (any Error)?
-          rows.withUnsafeBytes { raw in
-            while count < 2 || monotonicNanoseconds() - start < share {
-              do { _ = try run(engine, format, raw) } catch {
-                failure = error
-                return
-              }
-              count += 1
-            }
-          }
-          runs.withLock { total in
-            total.count += count
-            if total.failure == nil { total.failure = failure }
-          }
-        }
-      }
-      threads.forEach { $0.join() }
-      let elapsed = max(monotonicNanoseconds() - start, 1)
-      let (count, failure) = runs.withLock { ($0.count, $0.failure) }
-      if let failure { throw failure }
-      points.append(Point(rows: size, rowsPerSecond: Double(size * count) / (Double(elapsed) / 1e9)))
     }
+    let points = zip(sizes, best).map { Point(rows: $0, rowsPerSecond: $1) }
     // Each row alone against the same rows in one run: merging is only safe when they agree.
     return try payload.withUnsafeBytes { raw in
       func rows(_ range: Range<Int>) -> UnsafeRawBufferPointer {
@@ -88,6 +63,40 @@ public struct BatchCalibration: Sendable, Equatable {
       }
       return BatchCalibration(points: points, batchInvariant: invariant)
     }
+  }
+
+  /// Rows/s of `workers` threads each running `rows` (`size` rows) for about
+  /// `share` nanoseconds (at least once each).
+  private static func rate(
+    _ engine: any InferenceEngine, _ format: RawFormat, _ rows: [UInt8], _ size: Int, _ workers: Int,
+    _ share: UInt64
+  ) throws -> Double {
+    let runs = Mutex<(count: Int, failure: (any Error)?)>((0, nil))
+    let start = monotonicNanoseconds()
+    let threads = (0..<max(workers, 1)).map { _ in
+      OwnedThread {
+        var count = 0
+        var failure: (any Error)?
+        rows.withUnsafeBytes { raw in
+          while count < 1 || monotonicNanoseconds() - start < share {
+            do { _ = try run(engine, format, raw) } catch {
+              failure = error
+              return
+            }
+            count += 1
+          }
+        }
+        runs.withLock { total in
+          total.count += count
+          if total.failure == nil { total.failure = failure }
+        }
+      }
+    }
+    threads.forEach { $0.join() }
+    let elapsed = max(monotonicNanoseconds() - start, 1)
+    let (count, failure) = runs.withLock { ($0.count, $0.failure) }
+    if let failure { throw failure }
+    return Double(size * count) / (Double(elapsed) / 1e9)
   }
 
   private static func run(_ engine: any InferenceEngine, _ format: RawFormat, _ rows: UnsafeRawBufferPointer)
