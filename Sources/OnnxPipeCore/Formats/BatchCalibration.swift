@@ -41,7 +41,8 @@ public struct BatchCalibration: Sendable, Equatable {
     let payload = syntheticRows(format, count: largest)
     let share = budgetNanoseconds / UInt64(max(sizes.count * rounds, 1))
     let inputs = sizes.map { Array(payload[..<($0 * rowBytes)]) }
-    for rows in inputs { _ = try rows.withUnsafeBytes { try run(engine, format, $0) } }  // first runs allocate
+    // The first run at each size allocates: not timed.
+    for rows in inputs { _ = try rows.withUnsafeBytes { try run(engine, format, $0) } }
     var best = [Double](repeating: 0, count: sizes.count)
     for _ in 0..<max(rounds, 1) {
       for (position, size) in sizes.enumerated() {
