@@ -116,10 +116,7 @@ public struct AdaptiveFrameSource: BatchSource {
     let offset = buffer.streamOffset
     buffer.skip(4)
     let start = payload.count
-    payload.append(contentsOf: repeatElement(0, count: length))
-    _ = payload.withUnsafeMutableBytes { raw in
-      buffer.readBytes(into: UnsafeMutableRawBufferPointer(rebasing: raw[start..<start + length]))
-    }
+    _ = buffer.read(length, appendingTo: &payload)  // the caller checked the frame is buffered whole
     frames.append(FrameSpan(range: start..<start + length, number: framesRead, offset: offset))
     rows += length / rowBytes
     decoder.countFrameReadElsewhere()

@@ -97,6 +97,17 @@ public struct InputBuffer {
     return count
   }
 
+  /// Appends `count` buffered bytes to `array` in one copy; false (nothing
+  /// read) when fewer are buffered.
+  public mutating func read(_ count: Int, appendingTo array: inout [UInt8]) -> Bool {
+    guard readableBytes >= count else { return false }
+    storage.withUnsafeBytes { raw in
+      array.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[readerIndex..<readerIndex + count]))
+    }
+    moveReaderIndex(by: count)
+    return true
+  }
+
   /// Reads `count` bytes as an array, or nil when fewer are buffered.
   public mutating func readBytes(_ count: Int) -> [UInt8]? {
     guard readableBytes >= count else { return nil }
