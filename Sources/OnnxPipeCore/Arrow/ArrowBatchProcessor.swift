@@ -143,16 +143,10 @@ public struct ArrowBatchProcessor: BatchProcessor {
       stats.tensorsCopied.add(tensors.count - borrowed, ordering: .relaxed)
     }
     let results = try engine.run(tensors, outputs: outputIndices)
-    for (index, result) in zip(outputIndices, results) {
-      let rows: Int
-      switch result.contents {
-      case .maps(let maps): rows = maps.count
-      default: rows = result.shape.first ?? 0
-      }
-      guard rows == count else {
-        throw PipeError(
-          .data, "output '\(engine.signature.outputs[index].name)' has \(rows) rows for \(count) inputs")
-      }
+    for (index, result) in zip(outputIndices, results) where result.rowCount != count {
+      throw PipeError(
+        .data,
+        "output '\(engine.signature.outputs[index].name)' has \(result.rowCount) rows for \(count) inputs")
     }
     return results
   }

@@ -156,39 +156,3 @@ public struct RawFrameProcessor: BatchProcessor {
     }
   }
 }
-
-extension InputTensor {
-  /// Rows `range` of this tensor, over the same memory.
-  func rows(_ range: Range<Int>) -> InputTensor {
-    let total = shape.first ?? 0
-    let shape = [range.count] + shape.dropFirst()
-    switch contents {
-    case .bytes(let bytes):
-      let rowBytes = total == 0 ? 0 : bytes.count / total
-      return InputTensor(
-        element: element, shape: shape,
-        contents: .bytes(
-          UnsafeRawBufferPointer(
-            rebasing: bytes[(range.lowerBound * rowBytes)..<(range.upperBound * rowBytes)])))
-    case .strings(let strings):
-      let rowElements = total == 0 ? 0 : strings.count / total
-      return InputTensor(
-        element: element, shape: shape,
-        contents: .strings(
-          Array(strings[(range.lowerBound * rowElements)..<(range.upperBound * rowElements)])))
-    }
-  }
-}
-
-extension OutputTensor {
-  /// Rows in the first dimension (maps: one per row).
-  var rowCount: Int {
-    if case .maps(let maps) = contents { return maps.count }
-    return shape.first ?? 0
-  }
-
-  var byteCount: Int {
-    if case .bytes(let bytes) = contents { return bytes.count }
-    return 0
-  }
-}

@@ -110,15 +110,8 @@ public struct TextBatchProcessor: BatchProcessor {
 
   private func run(_ columns: [Column], rows: Int) throws -> [OutputTensor] {
     let results = try Self.runColumns(columns, rows: rows, engine: engine, outputs: outputIndices)
-    for (spec, result) in zip(format.outputs, results) {
-      let count: Int
-      switch result.contents {
-      case .maps(let maps): count = maps.count
-      default: count = result.shape.first ?? 0
-      }
-      guard count == rows else {
-        throw PipeError(.data, "output '\(spec.name)' has \(count) rows for \(rows) records")
-      }
+    for (spec, result) in zip(format.outputs, results) where result.rowCount != rows {
+      throw PipeError(.data, "output '\(spec.name)' has \(result.rowCount) rows for \(rows) records")
     }
     return results
   }
