@@ -11,11 +11,7 @@ public enum ArrowFormat {
     onError: OnErrorPolicy, modelName: String, stats: PipelineStats?
   ) throws(PipeError) -> (ArrowBatchProcessor, preamble: [UInt8]) {
     let signature = engine.signature
-    var inputs: [TextInput] = []
-    for (index, spec) in signature.inputs.enumerated() {
-      let (element, row) = try spec.inputRow(pinned: mapping.pinnedDimensions, format: "Arrow streams")
-      inputs.append(TextInput(index: index, name: spec.name, element: element, rowShape: row))
-    }
+    let inputs = try signature.inputRows(pinned: mapping.pinnedDimensions, format: "Arrow streams")
     let layout = try ArrowInputLayout(
       schema: schema, inputs: inputs, fields: mapping.fields, columns: mapping.columns)
     let selected = try signature.selectOutputs(mapping.outputNames)

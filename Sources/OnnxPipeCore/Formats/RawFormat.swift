@@ -52,24 +52,19 @@ public struct RawFormat: Sendable {
     for (index, spec) in signature.inputs.enumerated() {
       inputs.append(try Self.slot(index: index, spec: spec, role: "input", pinned: pinnedDimensions))
     }
+    // Named outputs must be tensors (slot says so); by default every tensor output, maps left out.
+    let selected =
+      outputNames == nil
+      ? signature.outputs.indices.filter {
+        if case .tensor = signature.outputs[$0].kind { true } else { false }
+      }
+      : try signature.selectOutputs(outputNames)
     var outputs: [RawSlot] = []
-    if let outputNames {
-      for name in outputNames {
-        guard let index = signature.outputs.firstIndex(where: { $0.name == name }) else {
-          let known = signature.outputs.map(\.name).joined(separator: ", ")
-          throw PipeError(.usage, "--outputs: the model has no output '\(name)' (it has: \(known))")
-        }
-        outputs.append(
-          try Self.slot(index: index, spec: signature.outputs[index], role: "output", pinned: nil))
-      }
-    } else {
-      for (index, spec) in signature.outputs.enumerated() {
-        guard case .tensor = spec.kind else { continue }
-        outputs.append(try Self.slot(index: index, spec: spec, role: "output", pinned: nil))
-      }
-      if outputs.isEmpty {
-        throw PipeError(.model, "the model has no tensor outputs to write as raw frames")
-      }
+    for index in selected {
+      outputs.append(try Self.slot(index: index, spec: signature.outputs[index], role: "output", pinned: nil))
+    }
+    if outputs.isEmpty {
+      throw PipeError(.model, "the model has no tensor outputs to write as raw frames")
     }
     if inputs.isEmpty { throw PipeError(.model, "the model has no inputs") }
     self.inputs = inputs

@@ -175,16 +175,11 @@ public struct TextFormat: Sendable {
   private static func textInputs(_ signature: ModelSignature, pinned: [String: Int]) throws(PipeError)
     -> [TextInput]
   {
-    var inputs: [TextInput] = []
-    for (index, spec) in signature.inputs.enumerated() {
-      let (element, row) = try spec.inputRow(pinned: pinned, format: "text formats")
-      if [.float16, .bfloat16].contains(element) {
-        throw PipeError(
-          .model, "input '\(spec.name)' is \(element.rawValue), which text input does not support")
-      }
-      inputs.append(TextInput(index: index, name: spec.name, element: element, rowShape: row))
+    let inputs = try signature.inputRows(pinned: pinned, format: "text formats")
+    if let input = inputs.first(where: { [.float16, .bfloat16].contains($0.element) }) {
+      throw PipeError(
+        .model, "input '\(input.name)' is \(input.element.rawValue), which text input does not support")
     }
-    if inputs.isEmpty { throw PipeError(.model, "the model has no inputs") }
     return inputs
   }
 

@@ -13,6 +13,18 @@ extension TensorSpec {
 }
 
 extension ModelSignature {
+  /// Each input's element type and row shape, for formats that build rows
+  /// (text, Arrow); `format` names the format in messages.
+  func inputRows(pinned: [String: Int], format: String) throws(PipeError) -> [TextInput] {
+    var rows: [TextInput] = []
+    for (index, spec) in inputs.enumerated() {
+      let (element, row) = try spec.inputRow(pinned: pinned, format: format)
+      rows.append(TextInput(index: index, name: spec.name, element: element, rowShape: row))
+    }
+    if rows.isEmpty { throw PipeError(.model, "the model has no inputs") }
+    return rows
+  }
+
   /// The outputs to write (`--outputs`), as indices into `outputs`: the
   /// named ones in that order, or every tensor and sequence-of-maps output.
   func selectOutputs(_ names: [String]?) throws(PipeError) -> [Int] {
