@@ -74,19 +74,7 @@ public struct TextBatchProcessor: BatchProcessor {
     var shown: [Int?] = []
     shown.reserveCapacity(fates.count)
     var deadLetters: [UInt8] = []
-    var rejected = 0
-    batch.payload.withUnsafeBytes { payload in
-      for (record, fate) in zip(batch.records, fates) {
-        switch fate {
-        case .row(let row): shown.append(row)
-        case .rejected(let reason):
-          rejected += 1
-          let original = UnsafeRawBufferPointer(rebasing: payload[record.range])
-          appendDeadLetter(line: record.line, reason: reason, record: original, to: &deadLetters)
-          if format.onError == .null { shown.append(nil) }
-        }
-      }
-    }
+    let rejected = forEachOutput(batch, fates, deadLetters: &deadLetters) { _, _, row in shown.append(row) }
     let bytes = shown.isEmpty ? [] : try writer.recordBatch(results: results, rows: shown, input: nil)
     return ScoredBatch(
       bytes: bytes, rows: rows, rejected: rejected, deadLetters: deadLetters, failure: failure)
@@ -143,26 +131,38 @@ public struct TextBatchProcessor: BatchProcessor {
     var out: [UInt8] = []
     out.reserveCapacity(batch.payload.count / 2 + fates.count * 48)
     var deadLetters: [UInt8] = []
+    let rejected = forEachOutput(batch, fates, deadLetters: &deadLetters) { original, record, row in
+      if let row {
+        format.appendRecord(original: original, keepOriginal: true, results: results, row: row, to: &out)
+      } else {
+        format.appendRecord(
+          original: original, keepOriginal: keepable(original, record), results: nil, row: 0, to: &out)
+      }
+    }
+    return ScoredBatch(bytes: out, rows: rows, rejected: rejected, deadLetters: deadLetters, failure: failure)
+  }
+
+  /// Walks the records in order: a dead letter for each rejected one, and `show`
+  /// for each output record with its row of the results (nil: a rejected record
+  /// written with null outputs, under `--on-error null`). Returns the rejected count.
+  private func forEachOutput(
+    _ batch: Batch, _ fates: [Fate], deadLetters: inout [UInt8],
+    _ show: (_ original: UnsafeRawBufferPointer, _ record: RecordSpan, _ row: Int?) -> Void
+  ) -> Int {
     var rejected = 0
     batch.payload.withUnsafeBytes { payload in
       for (record, fate) in zip(batch.records, fates) {
         let original = UnsafeRawBufferPointer(rebasing: payload[record.range])
         switch fate {
-        case .row(let row):
-          format.appendRecord(
-            original: original, keepOriginal: true, results: results, row: row, to: &out)
+        case .row(let row): show(original, record, row)
         case .rejected(let reason):
           rejected += 1
           appendDeadLetter(line: record.line, reason: reason, record: original, to: &deadLetters)
-          if format.onError == .null {
-            format.appendRecord(
-              original: original, keepOriginal: keepable(original, record), results: nil, row: 0,
-              to: &out)
-          }
+          if format.onError == .null { show(original, record, nil) }
         }
       }
     }
-    return ScoredBatch(bytes: out, rows: rows, rejected: rejected, deadLetters: deadLetters, failure: failure)
+    return rejected
   }
 
   /// Whether a rejected record can still be copied into its null output (`--keep`).
