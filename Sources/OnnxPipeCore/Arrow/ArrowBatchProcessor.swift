@@ -44,7 +44,9 @@ public struct ArrowBatchProcessor: BatchProcessor {
       readers.append(columns)
     }
     var problems = [String?](repeating: nil, count: rows)
-    for reader in readers.joined() { reader.findProblems(&problems) }
+    for plan in readers.indices {
+      for column in readers[plan].indices { readers[plan][column].findProblems(&problems) }
+    }
     var good: [Int]?
     var deadLetters: [UInt8] = []
     var rejected = 0
@@ -116,7 +118,7 @@ public struct ArrowBatchProcessor: BatchProcessor {
         var strings: [String] = []
         strings.reserveCapacity(count * input.rowElements)
         for row in good ?? Array(0..<columns[0].rows) {
-          for column in columns { strings.append(contentsOf: column.strings(row)!) }
+          for column in columns { strings.append(contentsOf: column.rowStrings[row]!) }
         }
         tensors.append(InputTensor(element: .string, shape: shape, contents: .strings(strings)))
         continue

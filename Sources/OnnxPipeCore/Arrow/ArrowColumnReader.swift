@@ -9,6 +9,8 @@ struct ArrowColumnReader {
   /// Elements each level's array must hold.
   private let lengths: [Int]
   private let listOffsets: UnsafeRawBufferPointer?
+  /// A string column's rows, decoded once by `findProblems` (nil for a row it rejected).
+  private(set) var rowStrings: [[String]?] = []
 
   init(_ plan: ArrowColumnPlan, rowElements: Int, view: ArrowBatchView) throws(PipeError) {
     self.plan = plan
@@ -97,7 +99,7 @@ struct ArrowColumnReader {
 
   /// Records in `problems` why a row cannot be scored (a null, a list of the
   /// wrong length, a string that is not UTF-8); rows already marked are left.
-  func findProblems(_ problems: inout [String?]) {
+  mutating func findProblems(_ problems: inout [String?]) {
     // Nulls in the column itself first, then list lengths (which bound the
     // ranges read below), then nulls further down.
     findNulls(depth: 0, &problems)
@@ -114,9 +116,13 @@ struct ArrowColumnReader {
     }
     for depth in lengths.indices.dropFirst() { findNulls(depth: depth, &problems) }
     if case .strings = plan.leaf {
-      for row in 0..<rows where problems[row] == nil && strings(row) == nil {
-        problems[row] =
-          "column '\(plan.name)' holds a string that is not valid UTF-8 or lies outside its buffer"
+      rowStrings = [[String]?](repeating: nil, count: rows)
+      for row in 0..<rows where problems[row] == nil {
+        rowStrings[row] = strings(row)
+        if rowStrings[row] == nil {
+          problems[row] =
+            "column '\(plan.name)' holds a string that is not valid UTF-8 or lies outside its buffer"
+        }
       }
     }
   }
@@ -152,7 +158,7 @@ struct ArrowColumnReader {
   }
 
   /// Row `row`'s strings, nil when one is not valid UTF-8 or its offsets are corrupt.
-  func strings(_ row: Int) -> [String]? {
+  private func strings(_ row: Int) -> [String]? {
     guard case .strings(let large) = plan.leaf else { return nil }
     let offsets = values
     let data = view.buffer(plan.buffers[plan.buffers.count - 1] + 2)
