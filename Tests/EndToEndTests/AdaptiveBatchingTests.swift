@@ -106,6 +106,33 @@ enum FramePattern: String, CaseIterable, CustomTestStringConvertible, Sendable {
     )
   }
 
+  /// A frame over --max-frame-bytes after merged ones: refused as without merging, after them.
+  @Test func anOversizedFrameAmongMergedOnesIsRefusedAfterThem() throws {
+    let input = rf32Frames([1, 1, 20, 1])
+    let merged = try run(["--max-frame-bytes", "1000", "--batch-rows", "8", Self.model], input: input)
+    let plain = try run(["--max-frame-bytes", "1000", "--batch-rows", "off", Self.model], input: input)
+    #expect(merged.status == 65)
+    #expect(merged.stderr == plain.stderr)
+    #expect(merged.stderr.hasPrefix("onnxpipe: frame 3 (byte "), "\(merged.stderr)")
+    #expect(merged.stdout == plain.stdout)
+    #expect(splitFrames(merged.stdout)?.count == 2)
+  }
+
+  /// `inspect --calibrate` measures every size and tells batch-invariant models from the others.
+  @Test func inspectCalibrateReportsTheCurveAndWhetherOutputsDependOnTheBatch() throws {
+    for (model, invariant) in [("rf32", true), ("logreg", false)] {
+      let result = try run(["inspect", "--calibrate", "--json", fixture("models/\(model).onnx")])
+      #expect(result.status == 0, "\(result.stderr)")
+      let json = try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any]
+      let calibration = json?["calibration"] as? [String: Any]
+      let points = calibration?["points"] as? [[String: Any]] ?? []
+      #expect(points.compactMap { $0["rows"] as? Int } == [1, 8, 64, 512, 4096])
+      #expect(points.allSatisfy { ($0["rows_per_s"] as? Int ?? 0) > 0 })
+      #expect([1, 8, 64, 512, 4096].contains(calibration?["best_rows"] as? Int ?? 0))
+      #expect(calibration?["batch_invariant"] as? Bool == invariant, "\(model)")
+    }
+  }
+
   /// A large frame read slice by slice and cut short: named as without slicing, after the frames before it.
   @Test func aHugeFrameCutShortIsNamedLikeAnyTruncatedFrame() throws {
     let whole = rf32Frames([3, 20_000])
