@@ -14,6 +14,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import socket
 import statistics
@@ -310,15 +311,18 @@ def measure_adaptive(binary, workers, runs, raw_data, rows):
     mlp_rows = rows // 5
     mlp_data = os.path.join(TMP, f"mlp512-{mlp_rows}.bin")
     generate(mlp_data, mlp_rows, 32)
-    systems = {"onnxpipe": f"cat {mlp_data} | {{time}} {binary} -j {workers} {mlp} > {{out}}"}
-    for size in [8, 64, 512, 4096]:
+    choices = os.path.join(TMP, "mlp-auto-stats.txt")
+    if os.path.exists(choices):
+        os.remove(choices)
+    systems = {"onnxpipe": f"cat {mlp_data} | {{time}} {binary} -j {workers} --stats {mlp} > {{out}} 2>> {choices}"}
+    for size in [64, 512, 4096]:
         systems[f"onnxpipe --batch-rows {size}"] = (
             f"cat {mlp_data} | {{time}} {binary} -j {workers} --batch-rows {size} {mlp} > {{out}}")
     results["mlp"] = run_systems(systems, runs, mlp_rows, mlp_data, "mlp-rows", compare)
-    calibration = json.loads(subprocess.run(
-        [binary, "inspect", "--calibrate", "--json", mlp], check=True, capture_output=True, text=True).stdout)
+    # What auto chose in each run, from its --stats line (`batch_rows=512(auto)`).
+    chosen = re.findall(r" batch_rows=(\S+)", open(choices).read())
     return {"ones": ones, "ones_rows": ones_rows, "huge": huge, "mlp": mlp_data, "mlp_rows": mlp_rows,
-            "mlp_calibration": calibration["calibration"]}, results
+            "mlp_choices": chosen}, results
 
 
 def table(results):
@@ -384,17 +388,18 @@ def main():
     lines += ["", "![rf32-arrow](bench/results/latest-rf32-arrow.svg)"]
     raw = os.path.join(TMP, f"rf32-{report['workloads']['rf32']['rows']}.bin")
     files, adaptive = measure_adaptive(binary, workers, runs, raw, report["workloads"]["rf32"]["rows"])
-    report["workloads"]["adaptive"] = {"results": adaptive, "mlp_calibration": files["mlp_calibration"]}
+    report["workloads"]["adaptive"] = {"results": adaptive, "mlp_choices": files["mlp_choices"]}
     total = report["workloads"]["rf32"]["rows"]
     lines += ["", f"**Adaptive batching** (`--batch-rows auto`, the default). rf32, {files['ones_rows']} of those rows "
-                  "as one-row frames: merged into runs of the calibrated size, against one run per frame and the C API at "
+                  "as one-row frames: merged into runs of the size auto chooses on the stream, against one run per frame and "
+                  "the C API at "
                   "4096 rows per run:", ""]
     lines += table(adaptive["ones"])
     lines += ["", f"rf32, the same rows as **one frame of {total} rows**: cut into slices scored in parallel, "
                   "against 4096-row frames and against one run for the whole frame:", ""]
     lines += table(adaptive["huge"])
     best = max((r["rows_per_s"], name) for name, r in adaptive["mlp"].items() if name != "onnxpipe")
-    chosen = files["mlp_calibration"]["best_rows"]
+    chosen = ", ".join(files["mlp_choices"])
     lines += ["", f"mlp512 ({files['mlp_rows']} rows in 4096-row frames): auto chose {chosen} rows per run; "
                   f"auto / best fixed ({best[1]}) = {adaptive['mlp']['onnxpipe']['rows_per_s'] / best[0]:.2f}:", ""]
     lines += table(adaptive["mlp"])

@@ -92,19 +92,18 @@ enum ScoreCommand {
     } else {
       let format = try RawFormat(
         signature: engine.signature, outputNames: options.outputs, pinnedDimensions: options.pinnedDimensions)
-      let processor = RawFrameProcessor(format: format, engine: engine)
-      if let target = batchTarget(
-        options, format: format, engine: engine, workers: configuration.workers, reporter: reporter)
-      {
+      if let tuner = batchTuner(options, format: format, engine: engine, reporter: reporter) {
         outcome = runPipeline(
           AdaptiveFrameSource(
             input: .standardInput, maxFrameBytes: options.maxFrameBytes, rowBytes: format.inputRowBytes!,
-            targetRows: target, maxDelayMilliseconds: options.maxDelayMilliseconds,
+            tuner: tuner, maxDelayMilliseconds: options.maxDelayMilliseconds,
             singleInput: format.inputs.count == 1),
-          processor)
+          RawFrameProcessor(format: format, engine: engine, tuner: tuner.isSettled ? nil : tuner))
+        if options.batchRows == nil { noteChoice(tuner, reporter) }
       } else {
         outcome = runPipeline(
-          RawFrameSource(input: .standardInput, maxFrameBytes: options.maxFrameBytes), processor)
+          RawFrameSource(input: .standardInput, maxFrameBytes: options.maxFrameBytes),
+          RawFrameProcessor(format: format, engine: engine))
       }
     }
     if options.output == "arrow", outcome == .finished || outcome.isInterrupted {
@@ -128,31 +127,39 @@ enum ScoreCommand {
     }
   }
 
-  /// Rows per run for raw frames (`--batch-rows`), or nil to run each frame as
-  /// it comes: with `auto`, the calibration's best size when the model's
-  /// outputs do not depend on the batch (else merging would change bytes).
-  private static func batchTarget(
-    _ options: ScoreOptions, format: RawFormat, engine: OrtEngine, workers: Int, reporter: ProgressReporter
-  ) -> Int? {
+  /// How raw frames are batched (`--batch-rows`), or nil to run each frame
+  /// as it comes. `auto` merges only when a model's outputs do not depend on
+  /// the batch (else merging would change bytes), and then lets the stream's
+  /// first runs choose the size.
+  private static func batchTuner(
+    _ options: ScoreOptions, format: RawFormat, engine: OrtEngine, reporter: ProgressReporter
+  ) -> BatchSizeTuner? {
     guard format.inputRowBytes != nil, options.batchRows != 0 else {
       reporter.note("batch_rows", "off")
       return nil
     }
     if let fixed = options.batchRows {
       reporter.note("batch_rows", String(fixed))
-      return fixed
+      return BatchSizeTuner(fixedRows: fixed)
     }
-    guard let calibration = try? BatchCalibration.measure(engine: engine, format: format, workers: workers)
-    else {
+    guard let invariant = try? BatchCalibration.isBatchInvariant(engine: engine, format: format) else {
       reporter.note("batch_rows", "off(calibration_failed)")
       return nil
     }
-    guard calibration.batchInvariant else {
+    guard invariant else {
       reporter.note("batch_rows", "off(outputs_depend_on_batch)")
       return nil
     }
-    reporter.note("batch_rows", "\(calibration.bestRows)(auto)")
-    return calibration.bestRows
+    return BatchSizeTuner()
+  }
+
+  /// `batch_rows=4096(auto) batch_tuning=64:1210000,512:2870000,4096:3020000`
+  /// (each size's rows per second of CPU time), or `(auto,unsettled)` when
+  /// the stream ended before every size was measured.
+  private static func noteChoice(_ tuner: BatchSizeTuner, _ reporter: ProgressReporter) {
+    reporter.note("batch_rows", "\(tuner.targetRows)(auto\(tuner.isSettled ? "" : ",unsettled"))")
+    let rates = tuner.measurements.map { "\($0.rows):\(Int($0.rowsPerSecond))" }
+    if !rates.isEmpty { reporter.note("batch_tuning", rates.joined(separator: ",")) }
   }
 
   /// The model file's name without its directories, for Arrow output metadata.

@@ -74,6 +74,33 @@ enum FramePattern: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(auto.stdout == off.stdout)
   }
 
+  /// `auto` tries 64, 512 and 4096 rows per run on the stream itself and says what it measured and chose.
+  @Test func autoChoosesFromTheStreamsOwnRunsAndReportsThem() throws {
+    let input = rf32Frames(Array(repeating: 4096, count: 50))
+    let result = try run(["-j", "2", "--stats", Self.model], input: input)
+    #expect(result.status == 0, "\(result.stderr)")
+    let fields = result.stderr.split(separator: " ")
+    let chosen = fields.first { $0.hasPrefix("batch_rows=") }
+    #expect(
+      ["batch_rows=64(auto)", "batch_rows=512(auto)", "batch_rows=4096(auto)"].contains(chosen),
+      "\(result.stderr)")
+    let tuning = fields.first { $0.hasPrefix("batch_tuning=") }?.dropFirst("batch_tuning=".count)
+    let sizes = tuning?.split(separator: ",").map { $0.split(separator: ":") } ?? []
+    #expect(sizes.map { $0.first.map(String.init) } == ["64", "512", "4096"], "\(result.stderr)")
+    #expect(sizes.allSatisfy { $0.count == 2 && (Int($0[1]) ?? 0) > 0 })
+    #expect(splitFrames(result.stdout)?.count == 50)
+  }
+
+  /// A stream too short to try every size says so, and is scored all the same.
+  @Test func autoOnAShortStreamReportsItDidNotSettle() throws {
+    let input = rf32Frames(Array(repeating: 1, count: 300))
+    let result = try run(["--stats", Self.model], input: input)
+    #expect(result.status == 0)
+    #expect(result.stderr.contains(" batch_rows=512(auto,unsettled) "), "\(result.stderr)")
+    #expect(!result.stderr.contains("batch_tuning="))
+    #expect(splitFrames(result.stdout)?.count == 300)
+  }
+
   /// `--workers auto` measures both thread layouts, says which it took, and scores the same.
   @Test func workersAutoReportsItsChoiceAndScoresTheSame() throws {
     let input = rf32Frames([100, 3, 2000])

@@ -1,6 +1,7 @@
 /// Reads raw frames and regroups them for the model's best batch
 /// (`--batch-rows`): consecutive small frames are merged into one batch of up
-/// to `targetRows` rows, a frame of more than twice that is cut into slices
+/// to the tuner's target rows (fixed, or moving while the tuner tries sizes
+/// on the first runs), a frame of more than twice that is cut into slices
 /// that workers score at the same time (the writer joins them again), and
 /// frames in between pass as they are. Output frames still match input frames
 /// one to one.
@@ -20,7 +21,9 @@ public struct AdaptiveFrameSource: BatchSource {
   private let rowBytes: Int
   /// Whether a large frame can be read slice by slice (one input: rows are contiguous).
   private let streamsSlices: Bool
-  public let targetRows: Int
+  /// Rows per run to aim for, asked of `tuner` whenever a batch begins.
+  public let tuner: BatchSizeTuner
+  private var targetRows: Int
   private let maxDelayNanoseconds: UInt64
   private let readSize: Int
   private let wakeup = Interruption()
@@ -41,17 +44,19 @@ public struct AdaptiveFrameSource: BatchSource {
 
   /// - Parameters:
   ///   - rowBytes: bytes per row of the model's inputs (numeric inputs only).
-  ///   - targetRows: rows per model run to aim for.
+  ///   - tuner: rows per model run to aim for (fixed, or chosen as the stream runs).
   ///   - singleInput: the model has one input, so a frame's rows are contiguous.
   public init(
-    input: FileDescriptor, maxFrameBytes: Int, rowBytes: Int, targetRows: Int, maxDelayMilliseconds: Int,
+    input: FileDescriptor, maxFrameBytes: Int, rowBytes: Int, tuner: BatchSizeTuner,
+    maxDelayMilliseconds: Int,
     singleInput: Bool, readSize: Int = 1 << 18
   ) {
     streamsSlices = singleInput
-    precondition(rowBytes > 0 && targetRows > 0, "rowBytes \(rowBytes), targetRows \(targetRows)")
+    precondition(rowBytes > 0, "rowBytes \(rowBytes)")
     self.input = input
     self.rowBytes = rowBytes
-    self.targetRows = targetRows
+    self.tuner = tuner
+    targetRows = tuner.targetRows
     self.readSize = readSize
     maxDelayNanoseconds = UInt64(max(maxDelayMilliseconds, 0)) * 1_000_000
     buffer = InputBuffer(capacity: readSize)
@@ -59,6 +64,7 @@ public struct AdaptiveFrameSource: BatchSource {
   }
 
   public mutating func next() throws(PipeError) -> Batch? {
+    targetRows = tuner.targetRows  // no merge is under way between calls
     while true {
       if !slices.isEmpty { return slices.removeFirst() }
       if streaming != nil { return try nextStreamedSlice() }
@@ -176,6 +182,7 @@ public struct AdaptiveFrameSource: BatchSource {
   /// The next slice of the frame being streamed, once its bytes are all read.
   private mutating func nextStreamedSlice() throws(PipeError) -> Batch? {
     guard var frame = streaming else { return nil }
+    targetRows = tuner.targetRows
     let count = min(targetRows, frame.rows - frame.rowsRead)
     var bytes = [UInt8](repeating: 0, count: count * rowBytes)
     var filled = 0

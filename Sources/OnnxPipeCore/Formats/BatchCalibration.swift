@@ -19,8 +19,7 @@ public struct BatchCalibration: Sendable, Equatable {
   /// too small a size cuts frames into runs that each pay the per-run cost,
   /// too large one only loses some cache.
   public var bestRows: Int {
-    guard let fastest = points.map(\.rowsPerSecond).max() else { return 1 }
-    return points.last { $0.rowsPerSecond >= fastest * 0.95 }?.rows ?? 1
+    BatchSizeTuner.choose(points.map(\.rows), points.map(\.rowsPerSecond), tolerance: 0.05) ?? 1
   }
 
   /// The sizes measured by default.
@@ -35,12 +34,11 @@ public struct BatchCalibration: Sendable, Equatable {
     engine: any InferenceEngine, format: RawFormat, workers: Int = 1, sizes: [Int] = sizes, rounds: Int = 3,
     budgetNanoseconds: UInt64 = 60_000_000
   ) throws -> BatchCalibration {
-    guard let rowBytes = format.inputRowBytes, let largest = sizes.max() else {
+    guard format.inputRowBytes != nil, !sizes.isEmpty else {
       throw PipeError(.model, "calibration needs a model whose inputs are all numeric")
     }
-    let payload = syntheticRows(format, count: largest)
     let share = budgetNanoseconds / UInt64(max(sizes.count * rounds, 1))
-    let inputs = sizes.map { Array(payload[..<($0 * rowBytes)]) }
+    let inputs = sizes.map { syntheticRows(format, count: $0) }
     // The first run at each size allocates: not timed (but the largest, whose runs are long
     // next to the allocation, and which costs the most to run twice).
     for rows in inputs.dropLast() { _ = try rows.withUnsafeBytes { try run(engine, format, $0) } }
@@ -53,20 +51,34 @@ public struct BatchCalibration: Sendable, Equatable {
       }
     }
     let points = zip(sizes, best).map { Point(rows: $0, rowsPerSecond: $1) }
-    // Each row alone against the same rows in one run: merging is only safe when they agree.
-    return try payload.withUnsafeBytes { raw in
-      func rows(_ range: Range<Int>) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound * rowBytes)..<(range.upperBound * rowBytes)])
-      }
-      let sample = min(64, largest)
-      let together = try run(engine, format, rows(0..<sample))
-      var invariant = true
-      for row in 0..<sample where invariant {
-        let alone = try run(engine, format, rows(row..<row + 1))
-        invariant = zip(alone, together).allSatisfy { single, batch in single == batch.rows(row..<row + 1) }
-      }
-      return BatchCalibration(points: points, batchInvariant: invariant)
+    return BatchCalibration(
+      points: points, batchInvariant: try isBatchInvariant(engine: engine, format: format))
+  }
+
+  /// Whether each of `count` synthetic rows comes out byte for byte the same
+  /// scored alone as scored with the others in one run: merging frames is
+  /// only safe when they agree.
+  public static func isBatchInvariant(engine: any InferenceEngine, format: RawFormat, count: Int = 64)
+    throws -> Bool
+  {
+    guard format.inputRowBytes != nil, count > 0 else {
+      throw PipeError(.model, "calibration needs a model whose inputs are all numeric")
     }
+    let together = syntheticRows(format, count: count)
+    let outputs = try together.withUnsafeBytes { try run(engine, format, $0) }
+    for row in 0..<count {
+      // A frame holds each input's rows in turn: gather this row's part of each.
+      var alone: [UInt8] = []
+      var start = 0
+      for slot in format.inputs {
+        let width = slot.rowBytes!
+        alone += together[(start + row * width)..<(start + (row + 1) * width)]
+        start += width * count
+      }
+      let single = try alone.withUnsafeBytes { try run(engine, format, $0) }
+      guard zip(single, outputs).allSatisfy({ $0 == $1.rows(row..<row + 1) }) else { return false }
+    }
+    return true
   }
 
   /// Rows/s of `workers` threads each running `rows` (`size` rows) for about

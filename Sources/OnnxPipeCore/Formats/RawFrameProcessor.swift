@@ -6,15 +6,30 @@
 public struct RawFrameProcessor: BatchProcessor {
   public let format: RawFormat
   public let engine: any InferenceEngine
+  /// Told how long each run took while it is still choosing the batch size.
+  public let tuner: BatchSizeTuner?
   private let outputIndices: [Int]
 
-  public init(format: RawFormat, engine: any InferenceEngine) {
+  public init(format: RawFormat, engine: any InferenceEngine, tuner: BatchSizeTuner? = nil) {
     self.format = format
     self.engine = engine
+    self.tuner = tuner
     outputIndices = format.outputs.map(\.index)
   }
 
   public func process(_ batch: Batch) throws(PipeError) -> ScoredBatch {
+    let rows = batch.slice?.rows.count ?? batch.payload.count / max(format.inputRowBytes ?? 1, 1)
+    guard let tuner, let run = tuner.begin(rows: rows) else { return try score(batch) }
+    let scored: ScoredBatch
+    do { scored = try score(batch) } catch {
+      tuner.end(run, failed: true)
+      throw error
+    }
+    tuner.end(run, failed: scored.failure != nil)
+    return scored
+  }
+
+  private func score(_ batch: Batch) throws(PipeError) -> ScoredBatch {
     if !batch.frames.isEmpty { return processMerged(batch) }
     return try withFrameErrors(batch.origin) {
       try batch.payload.withUnsafeBytes { payload in
@@ -95,7 +110,7 @@ public struct RawFrameProcessor: BatchProcessor {
         origin: BatchOrigin(unit: .frame, number: span.number, byteOffset: span.offset),
         payload: Array(batch.payload[span.range]))
       do {
-        let scored = try process(frame)
+        let scored = try score(frame)
         bytes += scored.bytes
         rows += scored.rows
       } catch {
