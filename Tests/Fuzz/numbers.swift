@@ -20,6 +20,13 @@ public func fuzzNumbers(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   precondition(
     double.bitPattern == expectedDouble.bitPattern,
     "double \(double) != strtod \(expectedDouble) for \(String(decoding: token, as: UTF8.self))")
+  // The fast path may decline, but what it answers is strtof's answer.
+  var index = 0
+  if let fast = FastFloats.number(data, &index, size), index == size {
+    precondition(
+      fast.bitPattern == expectedFloat.bitPattern,
+      "fast path \(fast) != strtof \(expectedFloat) for \(String(decoding: token, as: UTF8.self))")
+  }
   if let integer = NumberParser.int64(decimal), decimal.isInteger {
     let expected = strtoll(text, nil, 10)
     precondition(integer == expected, "int \(integer) != strtoll \(expected)")

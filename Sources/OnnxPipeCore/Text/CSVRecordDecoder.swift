@@ -88,8 +88,20 @@ struct CSVRecordDecoder: Sendable {
   let columns: [[Int]]
   /// Fields every record must have (the header's count).
   let fieldCount: Int
+  /// Whether the fields are, all and in order, one float32 input's row (the
+  /// common numeric CSV): a record of plain numbers is then read in one pass.
+  private let fieldsAreOneFloatRow: Bool
+
+  init(inputs: [TextInput], columns: [[Int]], fieldCount: Int) {
+    self.inputs = inputs
+    self.columns = columns
+    self.fieldCount = fieldCount
+    fieldsAreOneFloatRow =
+      inputs.count == 1 && inputs[0].element == .float32 && columns[0] == Array(0..<fieldCount)
+  }
 
   func decode(_ record: UnsafeRawBufferPointer, into builders: inout [Column]) throws(RecordError) {
+    if fieldsAreOneFloatRow, builders[0].appendPlainFloatFields(record) { return }
     for index in builders.indices { builders[index].beginRow() }
     do throws(RecordError) {
       let fields = try CSVRecord.fields(record)

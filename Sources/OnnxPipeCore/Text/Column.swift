@@ -107,6 +107,35 @@ struct Column {
     }
   }
 
+  /// Reads a flat JSON array of exactly one row of plain numbers at the
+  /// scanner (the common NDJSON row) in one pass; false, with nothing read or
+  /// appended, when the row needs the general path (`FastFloats`).
+  mutating func appendPlainFloatArray(_ scanner: inout JSONScanner) -> Bool {
+    guard let end = appendPlainFloats({ FastFloats.readArray(scanner.bytes, at: scanner.index, into: $0) })
+    else { return false }
+    scanner.index = end
+    return true
+  }
+
+  /// Reads a CSV record of exactly one row of plain numbers, unquoted, as
+  /// the row; false, with nothing appended, when it needs the general path.
+  mutating func appendPlainFloatFields(_ record: UnsafeRawBufferPointer) -> Bool {
+    appendPlainFloats { FastFloats.readFields(record, into: $0) } != nil
+  }
+
+  /// Appends the row `read` fills in (all `rowElements` values) when it
+  /// returns non-nil; nothing otherwise.
+  private mutating func appendPlainFloats(_ read: (UnsafeMutableBufferPointer<Float>) -> Int?) -> Int? {
+    let width = input.rowElements
+    let end = withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { row -> Int? in
+      guard let end = read(row) else { return nil }
+      floats.append(contentsOf: row)
+      return end
+    }
+    if end != nil { count += width }
+    return end
+  }
+
   /// Appends a float32 element from a scanned number (the hot path of text input).
   @inline(__always)
   mutating func appendFloat32(_ decimal: NumberParser.Decimal, text token: UnsafeRawBufferPointer)

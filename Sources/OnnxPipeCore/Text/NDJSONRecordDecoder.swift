@@ -108,6 +108,7 @@ struct NDJSONRecordDecoder: Sendable {
       try readElement(&scanner, into: &column)
       return
     }
+    if column.input.element == .float32, column.appendPlainFloatArray(&scanner) { return }
     try readArray(&scanner, shape: shape.isEmpty ? [1] : shape[...], into: &column, flatAllowed: true)
     let got = column.count - start
     guard got == column.input.rowElements else {
