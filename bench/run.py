@@ -320,7 +320,7 @@ def measure_adaptive(binary, workers, runs, raw_data, rows):
             f"cat {mlp_data} | {{time}} {binary} -j {workers} --batch-rows {size} {mlp} > {{out}}")
     results["mlp"] = run_systems(systems, runs, mlp_rows, mlp_data, "mlp-rows", compare)
     # What auto chose in each run, from its --stats line (`batch_rows=512(auto)`).
-    chosen = re.findall(r" batch_rows=(\S+)", open(choices).read())
+    chosen = re.findall(r" batch_rows=(\S+?)(?:\(auto\))? ", open(choices).read())
     return {"ones": ones, "ones_rows": ones_rows, "huge": huge, "mlp": mlp_data, "mlp_rows": mlp_rows,
             "mlp_choices": chosen}, results
 
