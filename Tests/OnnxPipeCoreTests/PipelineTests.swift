@@ -174,3 +174,21 @@ struct BlockingSource: BatchSource {
       payload: [base, base + 1, base + 2, base + 3])
   }
 }
+
+/// The soak's fault injector must not change what slices of a frame join into.
+@Suite struct DelayingProcessorTests {
+  private struct Joining: BatchProcessor {
+    func process(_ batch: Batch) throws(PipeError) -> ScoredBatch { ScoredBatch(bytes: [1], rows: 1) }
+    func join(_ parts: [ScoredBatch]) throws(PipeError) -> ScoredBatch {
+      ScoredBatch(bytes: [9, UInt8(parts.count)], rows: parts.count)
+    }
+  }
+
+  @Test func joinIsTheWrappedProcessorsJoin() throws {
+    let delaying = OnnxPipeCore.DelayingProcessor(Joining(), maxDelayMicroseconds: 1)
+    let parts = [ScoredBatch(bytes: [], rows: 2), ScoredBatch(bytes: [], rows: 3)]
+    let joined = try delaying.join(parts)
+    #expect(joined.bytes == [9, 2])
+    #expect(joined.rows == 2)
+  }
+}

@@ -18,4 +18,8 @@ public struct DelayingProcessor: BatchProcessor {
     usleep(UInt32.random(in: 0...maxDelayMicroseconds))
     return try wrapped.process(batch)
   }
+
+  public func join(_ parts: [ScoredBatch]) throws(PipeError) -> ScoredBatch {
+    try wrapped.join(parts)
+  }
 }
