@@ -15,10 +15,12 @@ enum ScoreCommand {
     let reporter = ProgressReporter(stats: stats, started: started)
     let session: Session
     var workers = options.workers
+    var intraThreads = options.intraThreads
     if options.threadsAuto {
       let choice = try ThreadChoice.choose(options)
       session = choice.session
       workers = choice.workers
+      intraThreads = choice.intraThreads
       reporter.note("workers", "\(choice.workers)(auto)")
       reporter.note("intra_threads", "\(choice.intraThreads)(auto)")
     } else {
@@ -92,7 +94,9 @@ enum ScoreCommand {
     } else {
       let format = try RawFormat(
         signature: engine.signature, outputNames: options.outputs, pinnedDimensions: options.pinnedDimensions)
-      if let tuner = batchTuner(options, format: format, engine: engine, reporter: reporter) {
+      if let tuner = batchTuner(
+        options, format: format, engine: engine, intraThreads: intraThreads, reporter: reporter)
+      {
         outcome = runPipeline(
           AdaptiveFrameSource(
             input: .standardInput, maxFrameBytes: options.maxFrameBytes, rowBytes: format.inputRowBytes!,
@@ -130,9 +134,12 @@ enum ScoreCommand {
   /// How raw frames are batched (`--batch-rows`), or nil to run each frame
   /// as it comes. `auto` merges only when a model's outputs do not depend on
   /// the batch (else merging would change bytes), and then lets the stream's
-  /// first runs choose the size.
+  /// first runs choose the size. With intra-op threads, operators split a
+  /// run's work by its size (a tree ensemble sums its trees in another order),
+  /// so `auto` leaves frames as they come there too.
   private static func batchTuner(
-    _ options: ScoreOptions, format: RawFormat, engine: OrtEngine, reporter: ProgressReporter
+    _ options: ScoreOptions, format: RawFormat, engine: OrtEngine, intraThreads: Int,
+    reporter: ProgressReporter
   ) -> BatchSizeTuner? {
     guard format.inputRowBytes != nil, options.batchRows != 0 else {
       reporter.note("batch_rows", "off")
@@ -141,6 +148,10 @@ enum ScoreCommand {
     if let fixed = options.batchRows {
       reporter.note("batch_rows", String(fixed))
       return BatchSizeTuner(fixedRows: fixed)
+    }
+    guard intraThreads == 1 else {
+      reporter.note("batch_rows", "off(intra_threads)")
+      return nil
     }
     guard let invariant = try? BatchCalibration.isBatchInvariant(engine: engine, format: format) else {
       reporter.note("batch_rows", "off(calibration_failed)")
