@@ -113,6 +113,29 @@ func parseInt(_ text: String) -> Int64? {
     }
   }
 
+  /// Floats print as `description` does (shortest round-trip digits), appended after what is there.
+  @Test func floatsPrintAsSwiftsDescription() {
+    var generator = SystemRandomNumberGenerator()
+    var floats: [Float] = [
+      0, -0, 1, -1, 0.1, 1e-5, 1e16, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 16_777_217,
+    ]
+    var doubles: [Double] = [0, -0, 0.1, 1e-7, 1e22, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
+    for _ in 0..<20_000 {
+      floats.append(Float(bitPattern: UInt32.random(in: 0...0x7F7F_FFFF, using: &generator)))
+      doubles.append(Double(bitPattern: UInt64.random(in: 0...0x7FEF_FFFF_FFFF_FFFF, using: &generator)))
+    }
+    for value in floats {
+      var out: [UInt8] = [UInt8(ascii: "[")]
+      ValueText.appendFloat(Double(value), single: true, &out)
+      #expect(String(decoding: out, as: UTF8.self) == "[" + value.description, "\(value)")
+    }
+    for value in doubles {
+      var out: [UInt8] = []
+      ValueText.appendFloat(-value, single: false, &out)
+      #expect(String(decoding: out, as: UTF8.self) == (-value).description, "\(value)")
+    }
+  }
+
   @Test func integersPrintAsSwiftDoes() {
     for value: Int64 in [0, 7, 9, 10, 99, 100, -1, -10, 1_234_567_890, .max, .min] {
       var out: [UInt8] = []

@@ -32,9 +32,19 @@ enum ValueText {
       out.append(contentsOf: "null".utf8)
       return
     }
-    var text = single ? Float(value).description : value.description
-    // One copy of contiguous UTF-8, not a walk over the String's indices.
-    text.withUTF8 { out.append(contentsOf: $0) }
+    // The standard library's shortest round-trip digits, as `description`
+    // prints them, but handed over as bytes (`_writeASCII`) without a String.
+    var stream = ByteStream()
+    swap(&stream.bytes, &out)
+    if single { Float(value).write(to: &stream) } else { value.write(to: &stream) }
+    swap(&stream.bytes, &out)
+  }
+
+  /// Appends what a value writes of itself to a byte array.
+  private struct ByteStream: TextOutputStream {
+    var bytes: [UInt8] = []
+    mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
   }
 
   static func appendInteger(_ value: Int64, _ out: inout [UInt8]) {
