@@ -21,8 +21,11 @@ public func fuzzNumbers(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     double.bitPattern == expectedDouble.bitPattern,
     "double \(double) != strtod \(expectedDouble) for \(String(decoding: token, as: UTF8.self))")
   // The fast path may decline, but what it answers is strtof's answer.
-  var index = 0
-  if let fast = FastFloats.number(data, &index, size), index == size {
+  var fast: Float = .nan
+  let read = withUnsafeMutablePointer(to: &fast) {
+    FastFloats.readFields(token, into: UnsafeMutableBufferPointer(start: $0, count: 1))
+  }
+  if read != nil {
     precondition(
       fast.bitPattern == expectedFloat.bitPattern,
       "fast path \(fast) != strtof \(expectedFloat) for \(String(decoding: token, as: UTF8.self))")

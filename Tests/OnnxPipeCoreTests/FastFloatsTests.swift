@@ -8,15 +8,15 @@ import Testing
 
 /// The fast path's answer for all of `text`, or nil when it leaves the text to the general path.
 private func fastFloat(_ text: String) -> Float? {
+  // The fields reader on a one-field record is the number reader on all of `text`.
   let bytes = Array(text.utf8)
-  return bytes.withUnsafeBufferPointer { buffer -> Float? in
-    var index = 0
-    guard let value = FastFloats.number(buffer.baseAddress!, &index, buffer.count), index == buffer.count
-    else {
-      return nil
+  var value: Float = .nan
+  let end = bytes.withUnsafeBytes { raw in
+    withUnsafeMutablePointer(to: &value) {
+      FastFloats.readFields(raw, into: UnsafeMutableBufferPointer(start: $0, count: 1))
     }
-    return value
   }
+  return end == nil ? nil : value
 }
 
 private func fastArray(_ text: String, count: Int) -> (values: [Float], end: Int)? {

@@ -19,21 +19,23 @@ enum FastFloats {
     -> Int?
   {
     guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
-    let end = bytes.count
-    var index = start + 1
-    var count = 0
-    while true {
-      skipSpaces(base, &index, end)
-      guard count < out.count, let value = number(base, &index, end) else { return nil }
-      out[count] = value
-      count += 1
-      skipSpaces(base, &index, end)
-      guard index < end else { return nil }
-      let separator = base[index]
-      index += 1
-      if separator == UInt8(ascii: ",") { continue }
-      guard separator == UInt8(ascii: "]"), count == out.count else { return nil }
-      return index
+    return powersOfTen.withUnsafeBufferPointer { powers -> Int? in
+      let end = bytes.count
+      var index = start + 1
+      var count = 0
+      while true {
+        skipSpaces(base, &index, end)
+        guard count < out.count, let value = number(base, &index, end, powers) else { return nil }
+        out[count] = value
+        count += 1
+        skipSpaces(base, &index, end)
+        guard index < end else { return nil }
+        let separator = base[index]
+        index += 1
+        if separator == UInt8(ascii: ",") { continue }
+        guard separator == UInt8(ascii: "]"), count == out.count else { return nil }
+        return index
+      }
     }
   }
 
@@ -43,17 +45,27 @@ enum FastFloats {
     -> Int?
   {
     guard let base = record.baseAddress?.assumingMemoryBound(to: UInt8.self), !out.isEmpty else { return nil }
-    let end = record.count
-    var index = 0
-    for position in 0..<out.count {
-      guard let value = number(base, &index, end) else { return nil }
-      out[position] = value
-      if position + 1 == out.count { break }
-      guard index < end, base[index] == UInt8(ascii: ",") else { return nil }
-      index += 1
+    return powersOfTen.withUnsafeBufferPointer { powers -> Int? in
+      let end = record.count
+      var index = 0
+      for position in 0..<out.count {
+        guard let value = number(base, &index, end, powers) else { return nil }
+        out[position] = value
+        if position + 1 == out.count { break }
+        guard index < end, base[index] == UInt8(ascii: ",") else { return nil }
+        index += 1
+      }
+      return index == end ? end : nil
     }
-    return index == end ? end : nil
   }
+
+  /// 10^0 ... 10^19, all exact in a Double. Callers take its buffer once per
+  /// row: a `switch` over literals here made the compiler keep the constants
+  /// in vector registers and shuffle all of them around every conversion.
+  private static let powersOfTen: [Double] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+    1e19,
+  ]
 
   @inline(__always)
   private static func skipSpaces(_ base: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int) {
@@ -62,7 +74,9 @@ enum FastFloats {
 
   /// The plain number at `index`, moving `index` past it; nil (index unspecified) otherwise.
   @inline(__always)
-  static func number(_ base: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int) -> Float? {
+  static func number(
+    _ base: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int, _ powers: UnsafeBufferPointer<Double>
+  ) -> Float? {
     guard index < end else { return nil }
     let negative = base[index] == UInt8(ascii: "-")
     if negative { index += 1 }
@@ -107,21 +121,21 @@ enum FastFloats {
       guard fraction > 0 else { return nil }
     }
     if index < end, base[index] | 0x20 == UInt8(ascii: "e") { return nil }
-    guard let magnitude = float(mantissa, dividedByPowerOfTen: fraction) else { return nil }
+    guard let magnitude = float(mantissa, dividedBy: powers[fraction]) else { return nil }
     return negative ? -magnitude : magnitude
   }
 
-  /// `mantissa` / 10^`fraction` as the nearest float32, when that can be settled here.
+  /// `mantissa` / `power` (an exact power of ten) as the nearest float32, when that can be settled here.
   @inline(__always)
-  private static func float(_ mantissa: UInt64, dividedByPowerOfTen fraction: Int) -> Float? {
+  private static func float(_ mantissa: UInt64, dividedBy power: Double) -> Float? {
     if mantissa == 0 { return 0 }
-    if mantissa < 1 << 24 && fraction <= 10 {
+    if mantissa < 1 << 24 && power <= 1e10 {
       // Both exact in Float: one rounding (Clinger).
-      return Float(mantissa) / Float(NumberParser.exactPowerOfTen(fraction))
+      return Float(mantissa) / Float(power)
     }
     // A Double within about one ulp of the value (two roundings at most); rounding it to
     // Float is right unless it lies within two Double ulps of halfway between two Floats.
-    let approximate = Double(mantissa) / NumberParser.exactPowerOfTen(fraction)
+    let approximate = Double(mantissa) / power
     guard
       approximate >= Double(Float.leastNormalMagnitude) && approximate < Double(Float.greatestFiniteMagnitude)
     else { return nil }

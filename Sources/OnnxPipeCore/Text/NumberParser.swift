@@ -155,7 +155,7 @@ public enum NumberParser {
   /// compiles to a constant table, without the lazy-initialisation check a
   /// global array costs on every call.
   @inline(__always)
-  static func exactPowerOfTen(_ exponent: Int) -> Double {
+  private static func exactPowerOfTen(_ exponent: Int) -> Double {
     switch exponent {
     case 0: 1e0
     case 1: 1e1
