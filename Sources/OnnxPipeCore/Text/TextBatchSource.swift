@@ -116,7 +116,8 @@ public struct TextBatchSource: BatchSource {
       origin: BatchOrigin(unit: .line, number: first, byteOffset: nil),
       payload: payload, records: records)
     payload = []
-    payload.reserveCapacity(batch.payload.count)
+    // Room for a batch a quarter larger than this one: growing past it would copy the whole batch.
+    payload.reserveCapacity(batch.payload.count + batch.payload.count / 4)
     records = []
     records.reserveCapacity(batchSize)
     return batch
