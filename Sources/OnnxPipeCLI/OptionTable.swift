@@ -73,7 +73,8 @@ extension OptionSpec {
     ),
     OptionSpec(
       "batch-rows", value: "N", commands: [.score],
-      "Raw frames: merge small frames and cut large ones to N rows per run; auto (default) measures, off."),
+      "Raw frames: merge small frames and cut large ones to N rows per run; auto (default) tries sizes on the first runs, off."
+    ),
     OptionSpec(
       "on-error", value: "POLICY", commands: [.score],
       "Text and Arrow: a bad record fails the run (fail, default), is skipped (skip) or gets null outputs (null)."

@@ -154,7 +154,7 @@ enum ScoreCommand {
       return nil
     }
     guard let invariant = try? BatchCalibration.isBatchInvariant(engine: engine, format: format) else {
-      reporter.note("batch_rows", "off(calibration_failed)")
+      reporter.note("batch_rows", "off(check_failed)")
       return nil
     }
     guard invariant else {

@@ -29,7 +29,7 @@ public struct ScoreOptions: Sendable, Equatable {
   public var errorsPath: String?
   public var maxRecordBytes: Int
   /// `--batch-rows`: rows per model run raw frames are merged or cut to;
-  /// nil picks by calibration (`auto`), 0 runs each frame as it comes (`off`).
+  /// nil chooses on the stream's first runs (`auto`), 0 runs each frame as it comes (`off`).
   public var batchRows: Int?
   /// `--workers auto` or `--intra-threads auto`: measure both thread layouts at start-up.
   public var threadsAuto: Bool
