@@ -171,6 +171,7 @@ enum ScoreCommand {
     reporter.note("batch_rows", "\(tuner.targetRows)(auto\(tuner.isSettled ? "" : ",unsettled"))")
     let rates = tuner.measurements.map { "\($0.rows):\(Int($0.rowsPerSecond))" }
     if !rates.isEmpty { reporter.note("batch_tuning", rates.joined(separator: ",")) }
+    if tuner.recheckCount > 0 { reporter.note("batch_rechecks", String(tuner.recheckCount)) }
   }
 
   /// The model file's name without its directories, for Arrow output metadata.

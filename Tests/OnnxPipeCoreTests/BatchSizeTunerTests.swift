@@ -3,6 +3,9 @@ import Testing
 
 @testable import OnnxPipeCore
 
+/// A value the tests' helpers leave behind.
+private final class Box: @unchecked Sendable { var value: UInt64 = 0 }
+
 /// A fake CPU clock the tests move by hand.
 private final class FakeClock: Sendable {
   let nanoseconds = Atomic<UInt64>(0)
@@ -14,13 +17,14 @@ private final class FakeClock: Sendable {
   /// Runs one worker's batches at whatever size the tuner asks for, each
   /// costing `cost(size)` nanoseconds per row of wall and CPU time, until it
   /// settles (or `limit` runs).
-  private func drive(_ tuner: BatchSizeTuner, clock: FakeClock, limit: Int = 10_000, cost: (Int) -> UInt64)
-    -> Int
-  {
-    var now: UInt64 = 1_000
+  private func drive(
+    _ tuner: BatchSizeTuner, clock: FakeClock, from start: UInt64 = 1_000, limit: Int = 10_000,
+    cost: (Int) -> UInt64
+  ) -> Int {
+    var now = start
     var runs = 0
     while !tuner.isSettled && runs < limit {
-      let rows = tuner.targetRows
+      let rows = tuner.target(now: now)
       let run = tuner.begin(rows: rows, now: now)
       let spent = UInt64(rows) * cost(rows)
       now += spent
@@ -28,7 +32,15 @@ private final class FakeClock: Sendable {
       if let run { tuner.end(run, now: now) }
       runs += 1
     }
+    lastNow = now
     return runs
+  }
+
+  /// The fake time at which the last `drive` stopped (when the tuner settled).
+  private let lastNowBox = Box()
+  private var lastNow: UInt64 {
+    get { lastNowBox.value }
+    nonmutating set { lastNowBox.value = newValue }
   }
 
   private static let quick = BatchSizeTuner.Settings(minimumRuns: 3, minimumNanoseconds: 1)
@@ -133,6 +145,43 @@ private final class FakeClock: Sendable {
     let tuner = BatchSizeTuner(fixedRows: 100)
     #expect(tuner.isSettled && tuner.targetRows == 100)
     #expect(tuner.begin(rows: 100) == nil)
+    #expect(tuner.target(now: .max / 2) == 100 && tuner.isSettled, "a fixed size is never tried again")
+  }
+
+  /// After `recheckNanoseconds` the sizes are tried again, and a change of speeds changes the choice.
+  @Test func aSettledChoiceIsTriedAgainAfterTheRecheckInterval() {
+    let clock = FakeClock()
+    var settings = Self.quick
+    settings.recheckNanoseconds = 1_000_000
+    let tuner = BatchSizeTuner(settings: settings, cpuClock: clock.read)
+    _ = drive(tuner, clock: clock) { [64: 30, 512: 10, 4096: 20][$0]! }
+    #expect(tuner.targetRows == 512)
+    let settledAt = lastNow
+    #expect(tuner.target(now: settledAt + 999_999) == 512 && tuner.isSettled, "not yet")
+    #expect(tuner.recheckCount == 0)
+    _ = tuner.target(now: settledAt + 1_000_000)
+    #expect(!tuner.isSettled && tuner.recheckCount == 1)
+    // The machine changed: now 4096 is cheapest.
+    _ = drive(tuner, clock: clock, from: settledAt + 1_000_000) { [64: 30, 512: 20, 4096: 10][$0]! }
+    #expect(tuner.isSettled && tuner.targetRows == 4096)
+  }
+
+  /// A re-check that cannot measure (the stream slowed to a trickle) keeps the choice it had.
+  @Test func aRecheckThatMeasuresNothingKeepsThePreviousChoice() {
+    let clock = FakeClock()
+    var settings = BatchSizeTuner.Settings(minimumRuns: 3, minimumNanoseconds: 1, maximumMisses: 10)
+    settings.recheckNanoseconds = 1_000
+    let tuner = BatchSizeTuner(settings: settings, cpuClock: clock.read)
+    _ = drive(tuner, clock: clock) { [64: 30, 512: 20, 4096: 10][$0]! }
+    #expect(tuner.targetRows == 4096)
+    var now = lastNow + 1_000
+    _ = tuner.target(now: now)
+    #expect(!tuner.isSettled)
+    while !tuner.isSettled, let run = tuner.begin(rows: 5, now: now) {
+      now += 100
+      tuner.end(run, now: now)
+    }
+    #expect(tuner.targetRows == 4096, "not the initial 512")
   }
 
   @Test func choosePicksTheLargestSizeWithinTheTolerance() {

@@ -56,7 +56,7 @@ public struct AdaptiveFrameSource: BatchSource {
     self.input = input
     self.rowBytes = rowBytes
     self.tuner = tuner
-    targetRows = tuner.targetRows
+    targetRows = tuner.target()
     self.readSize = readSize
     maxDelayNanoseconds = UInt64(max(maxDelayMilliseconds, 0)) * 1_000_000
     buffer = InputBuffer(capacity: readSize)
@@ -64,7 +64,7 @@ public struct AdaptiveFrameSource: BatchSource {
   }
 
   public mutating func next() throws(PipeError) -> Batch? {
-    targetRows = tuner.targetRows  // no merge is under way between calls
+    targetRows = tuner.target()  // no merge is under way between calls
     while true {
       if !slices.isEmpty { return slices.removeFirst() }
       if streaming != nil { return try nextStreamedSlice() }
@@ -182,7 +182,7 @@ public struct AdaptiveFrameSource: BatchSource {
   /// The next slice of the frame being streamed, once its bytes are all read.
   private mutating func nextStreamedSlice() throws(PipeError) -> Batch? {
     guard var frame = streaming else { return nil }
-    targetRows = tuner.targetRows
+    targetRows = tuner.target()
     let count = min(targetRows, frame.rows - frame.rowsRead)
     var bytes = [UInt8](repeating: 0, count: count * rowBytes)
     var filled = 0

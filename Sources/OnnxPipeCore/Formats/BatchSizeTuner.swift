@@ -25,7 +25,12 @@ import Synchronization
 /// runs of other sizes; when no size could be measured the tuner settles on
 /// `initialRows`, where the model's speed no longer matters.
 ///
-/// With `fixedRows` it is settled from the start (`--batch-rows N`).
+/// A long-lived stream outlives the conditions it was measured in (other
+/// programs come and go, a backlog drains into a trickle): `recheckNanoseconds`
+/// after settling, the next batch starts the same two rounds again, and the
+/// tuner settles anew (on its previous choice when nothing could be measured).
+///
+/// With `fixedRows` it is settled from the start (`--batch-rows N`) for good.
 public final class BatchSizeTuner: Sendable {
   /// Sizes tried, 8× apart so that their factor-of-two ranges do not overlap.
   public static let candidates = [64, 512, 4096]
@@ -39,15 +44,18 @@ public final class BatchSizeTuner: Sendable {
     public var maximumMisses: Int
     /// How close to the fastest a larger size must come to be chosen.
     public var tolerance: Double
+    /// Wall time after settling before the sizes are tried again (0: never).
+    public var recheckNanoseconds: UInt64
 
     public init(
       minimumRuns: Int = 6, minimumNanoseconds: UInt64 = 20_000_000, maximumMisses: Int = 256,
-      tolerance: Double = 0.05
+      tolerance: Double = 0.05, recheckNanoseconds: UInt64 = 60_000_000_000
     ) {
       self.minimumRuns = minimumRuns
       self.minimumNanoseconds = minimumNanoseconds
       self.maximumMisses = maximumMisses
       self.tolerance = tolerance
+      self.recheckNanoseconds = recheckNanoseconds
     }
   }
 
@@ -77,6 +85,12 @@ public final class BatchSizeTuner: Sendable {
     var runs = 0
     var misses = 0
     var best: [Double]
+    /// What to settle on when no size could be measured: `initialRows`, then the last choice.
+    var fallback: Int
+    /// When the tuner last settled (monotonic nanoseconds).
+    var settledAt: UInt64 = 0
+    /// How many times the sizes were tried again after settling.
+    var rechecks = 0
   }
 
   public let candidates: [Int]
@@ -88,6 +102,8 @@ public final class BatchSizeTuner: Sendable {
   private let settled: Atomic<Bool>
   private let state: Mutex<State>
   private let cpuClock: @Sendable () -> UInt64
+  /// Whether a settled choice is tried again after a while (not for a fixed size).
+  private let rechecks: Bool
 
   /// A tuner that measures `candidates`, starting with `initialRows` (which
   /// should be one of them). `cpuClock` reads the CPU time to charge (tests
@@ -108,7 +124,8 @@ public final class BatchSizeTuner: Sendable {
     schedule = round + round.reversed()
     target = Atomic(candidates[schedule[0]])
     settled = Atomic(false)
-    state = Mutex(State(best: Array(repeating: 0, count: candidates.count)))
+    state = Mutex(State(best: Array(repeating: 0, count: candidates.count), fallback: initialRows))
+    rechecks = settings.recheckNanoseconds > 0
   }
 
   /// A tuner that always answers `fixedRows`.
@@ -121,11 +138,37 @@ public final class BatchSizeTuner: Sendable {
     schedule = [0]
     target = Atomic(fixedRows)
     settled = Atomic(true)
-    state = Mutex(State(best: [0]))
+    state = Mutex(State(best: [0], fallback: fixedRows))
+    rechecks = false
   }
 
-  /// Rows per run to aim for now.
+  /// Rows per run aimed for now (as last answered by `target`).
   public var targetRows: Int { target.load(ordering: .relaxed) }
+
+  /// Rows per run to aim for in a batch beginning at `now`; starts trying
+  /// the sizes again when the last choice is `recheckNanoseconds` old.
+  public func target(now: UInt64 = monotonicNanoseconds()) -> Int {
+    if rechecks && isSettled {
+      state.withLock { state in
+        guard isSettled, now &- state.settledAt >= settings.recheckNanoseconds else { return }
+        state.phase = 0
+        state.windowStart = nil
+        state.latestEnd = 0
+        state.rows = 0
+        state.runs = 0
+        state.misses = 0
+        state.inFlight = []  // runs begun while settled were not noted
+        state.best = Array(repeating: 0, count: candidates.count)
+        state.rechecks += 1
+        target.store(candidates[schedule[0]], ordering: .relaxed)
+        settled.store(false, ordering: .releasing)
+      }
+    }
+    return target.load(ordering: .relaxed)
+  }
+
+  /// How many times the sizes were tried again after settling.
+  public var recheckCount: Int { state.withLock { $0.rechecks } }
 
   /// Whether the choice is made (runs need not be timed any more).
   public var isSettled: Bool { settled.load(ordering: .acquiring) }
@@ -168,12 +211,12 @@ public final class BatchSizeTuner: Sendable {
             let cpu = clock - min(state.windowStartCPU, clock)
             let rate = state.rows / (Double(max(cpu, 1)) / 1e9)
             state.best[schedule[state.phase]] = max(state.best[schedule[state.phase]], rate)
-            advance(&state)
+            advance(&state, now)
           }
         }
       } else {
         state.misses += 1
-        if state.misses >= settings.maximumMisses { advance(&state) }
+        if state.misses >= settings.maximumMisses { advance(&state, now) }
       }
       startClockIfClear(&state, now)
     }
@@ -193,7 +236,7 @@ public final class BatchSizeTuner: Sendable {
     }
   }
 
-  private func advance(_ state: inout State) {
+  private func advance(_ state: inout State, _ now: UInt64) {
     state.phase += 1
     state.windowStart = nil
     state.latestEnd = 0
@@ -201,8 +244,10 @@ public final class BatchSizeTuner: Sendable {
     state.runs = 0
     state.misses = 0
     guard state.phase < schedule.count else {
-      target.store(
-        Self.choose(candidates, state.best, tolerance: settings.tolerance) ?? initialRows, ordering: .relaxed)
+      let choice = Self.choose(candidates, state.best, tolerance: settings.tolerance) ?? state.fallback
+      state.fallback = choice
+      state.settledAt = now
+      target.store(choice, ordering: .relaxed)
       settled.store(true, ordering: .releasing)
       return
     }
