@@ -72,11 +72,9 @@ public final class BatchSizeTuner: Sendable {
     let began: UInt64
   }
 
-  private struct State {
-    var phase = 0
-    var nextID = 0
-    var inFlight: [Run] = []
-    /// When the current round's clock started (nil: runs of another size are still going).
+  /// What one size's turn has measured so far.
+  private struct Turn {
+    /// When its clock started (nil: runs of another size are still going).
     var windowStart: UInt64?
     /// The process's CPU time then.
     var windowStartCPU: UInt64 = 0
@@ -84,8 +82,15 @@ public final class BatchSizeTuner: Sendable {
     var rows = 0.0
     var runs = 0
     var misses = 0
+  }
+
+  private struct State {
+    var phase = 0
+    var turn = Turn()
+    var nextID = 0
+    var inFlight: [Run] = []
     var best: [Double]
-    /// What to settle on when no size could be measured: `initialRows`, then the last choice.
+    /// What to settle on when no size could be measured: the initial size, then the last choice.
     var fallback: Int
     /// When the tuner last settled (monotonic nanoseconds).
     var settledAt: UInt64 = 0
@@ -97,7 +102,6 @@ public final class BatchSizeTuner: Sendable {
   public let settings: Settings
   /// The order the candidates are tried in (indices into `candidates`).
   private let schedule: [Int]
-  private let initialRows: Int
   private let target: Atomic<Int>
   private let settled: Atomic<Bool>
   private let state: Mutex<State>
@@ -116,7 +120,6 @@ public final class BatchSizeTuner: Sendable {
     self.candidates = candidates
     self.cpuClock = cpuClock
     self.settings = settings
-    self.initialRows = initialRows
     // Start at the initial size, then the others from large to small, then back.
     let first = candidates.firstIndex(of: initialRows)
     let rest = candidates.indices.filter { $0 != first }.sorted { candidates[$0] > candidates[$1] }
@@ -134,7 +137,6 @@ public final class BatchSizeTuner: Sendable {
     candidates = [fixedRows]
     settings = Settings()
     cpuClock = processCPUNanoseconds
-    initialRows = fixedRows
     schedule = [0]
     target = Atomic(fixedRows)
     settled = Atomic(true)
@@ -152,11 +154,7 @@ public final class BatchSizeTuner: Sendable {
       state.withLock { state in
         guard isSettled, now &- state.settledAt >= settings.recheckNanoseconds else { return }
         state.phase = 0
-        state.windowStart = nil
-        state.latestEnd = 0
-        state.rows = 0
-        state.runs = 0
-        state.misses = 0
+        state.turn = Turn()
         state.inFlight = []  // runs begun while settled were not noted
         state.best = Array(repeating: 0, count: candidates.count)
         state.rechecks += 1
@@ -199,24 +197,24 @@ public final class BatchSizeTuner: Sendable {
       state.inFlight.removeAll { $0.id == run.id }
       guard state.phase < schedule.count, !failed else { return }
       if inRange(run.rows, state) {
-        if let start = state.windowStart {
+        if let start = state.turn.windowStart {
           let duration = max(now - min(run.began, now), 1)
           let after = now - min(max(run.began, start), now)
-          state.rows += Double(run.rows) * Double(after) / Double(duration)
-          state.runs += 1
-          state.latestEnd = max(state.latestEnd, now)
-          let elapsed = state.latestEnd - min(start, state.latestEnd)
-          if state.runs >= settings.minimumRuns && elapsed >= settings.minimumNanoseconds {
+          state.turn.rows += Double(run.rows) * Double(after) / Double(duration)
+          state.turn.runs += 1
+          state.turn.latestEnd = max(state.turn.latestEnd, now)
+          let elapsed = state.turn.latestEnd - min(start, state.turn.latestEnd)
+          if state.turn.runs >= settings.minimumRuns && elapsed >= settings.minimumNanoseconds {
             let clock = cpuClock()
-            let cpu = clock - min(state.windowStartCPU, clock)
-            let rate = state.rows / (Double(max(cpu, 1)) / 1e9)
+            let cpu = clock - min(state.turn.windowStartCPU, clock)
+            let rate = state.turn.rows / (Double(max(cpu, 1)) / 1e9)
             state.best[schedule[state.phase]] = max(state.best[schedule[state.phase]], rate)
             advance(&state, now)
           }
         }
       } else {
-        state.misses += 1
-        if state.misses >= settings.maximumMisses { advance(&state, now) }
+        state.turn.misses += 1
+        if state.turn.misses >= settings.maximumMisses { advance(&state, now) }
       }
       startClockIfClear(&state, now)
     }
@@ -229,20 +227,16 @@ public final class BatchSizeTuner: Sendable {
 
   /// Starts the round's clock at `now` once every run under way is of the size being tried.
   private func startClockIfClear(_ state: inout State, _ now: UInt64) {
-    guard state.phase < schedule.count, state.windowStart == nil else { return }
+    guard state.phase < schedule.count, state.turn.windowStart == nil else { return }
     if state.inFlight.allSatisfy({ inRange($0.rows, state) }) {
-      state.windowStart = now
-      state.windowStartCPU = cpuClock()
+      state.turn.windowStart = now
+      state.turn.windowStartCPU = cpuClock()
     }
   }
 
   private func advance(_ state: inout State, _ now: UInt64) {
     state.phase += 1
-    state.windowStart = nil
-    state.latestEnd = 0
-    state.rows = 0
-    state.runs = 0
-    state.misses = 0
+    state.turn = Turn()
     guard state.phase < schedule.count else {
       let choice = Self.choose(candidates, state.best, tolerance: settings.tolerance) ?? state.fallback
       state.fallback = choice

@@ -18,8 +18,9 @@ public struct RawFrameProcessor: BatchProcessor {
   }
 
   public func process(_ batch: Batch) throws(PipeError) -> ScoredBatch {
+    guard let tuner, !tuner.isSettled else { return try score(batch) }
     let rows = batch.slice?.rows.count ?? batch.payload.count / max(format.inputRowBytes ?? 1, 1)
-    guard let tuner, let run = tuner.begin(rows: rows) else { return try score(batch) }
+    guard let run = tuner.begin(rows: rows) else { return try score(batch) }
     let scored: ScoredBatch
     do { scored = try score(batch) } catch {
       tuner.end(run, failed: true)

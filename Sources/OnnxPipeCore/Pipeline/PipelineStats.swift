@@ -74,15 +74,13 @@ public struct LatencyHistogram: Sendable, Equatable {
 #endif
 
 /// Nanoseconds on the monotonic clock (`clock_gettime(CLOCK_MONOTONIC)`).
-public func monotonicNanoseconds() -> UInt64 {
-  var now = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &now)
-  return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-}
+public func monotonicNanoseconds() -> UInt64 { nanoseconds(CLOCK_MONOTONIC) }
 
 /// CPU time used by every thread of this process so far, in nanoseconds.
-public func processCPUNanoseconds() -> UInt64 {
+public func processCPUNanoseconds() -> UInt64 { nanoseconds(CLOCK_PROCESS_CPUTIME_ID) }
+
+private func nanoseconds(_ clock: clockid_t) -> UInt64 {
   var now = timespec()
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+  clock_gettime(clock, &now)
   return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
