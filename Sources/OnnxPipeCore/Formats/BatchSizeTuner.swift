@@ -3,8 +3,8 @@ import Synchronization
 /// Chooses the rows per model run for `--batch-rows auto` from the stream's
 /// own runs: nothing is spent before the first frame is scored.
 ///
-/// The source asks for `targetRows` each time it starts a batch; the workers
-/// say when each run begins and ends. The tuner tries each candidate size in
+/// The source asks `target()` each time it starts a batch; the workers say
+/// when each run begins and ends. The tuner tries each candidate size in
 /// turn (every size once, then again in reverse order, so a slow spell of the
 /// machine does not fall on one size only), keeps each size's best round of
 /// rows per second of the process's CPU time, and then settles on the
@@ -12,8 +12,9 @@ import Synchronization
 /// process counts the reader's and writer's work per batch and the
 /// hand-offs, as the stream's speed does, but not the time other programs
 /// take the cores away: on a shared machine, wall-clock rounds of a few tens
-/// of milliseconds swung by more than the sizes differ, and CPU rounds did not. Too small a size makes every run pay the per-run cost;
-/// too large one only loses some cache, so near-ties go large.
+/// of milliseconds swung by more than the sizes differ, and CPU rounds did
+/// not. Too small a size makes every run pay the per-run cost; too large one
+/// only loses some cache, so near-ties go large.
 ///
 /// A run counts for the size being tried when its rows are within a factor
 /// of two of it (merges of small frames and slices of large ones land
