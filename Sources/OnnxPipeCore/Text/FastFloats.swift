@@ -147,12 +147,6 @@ enum FastFloats {
   /// The eight bytes at `pointer` as a number when all are ASCII digits (SWAR).
   @inline(__always)
   private static func eightDigits(_ pointer: UnsafePointer<UInt8>) -> UInt64? {
-    let chunk = UInt64(littleEndian: UnsafeRawPointer(pointer).loadUnaligned(as: UInt64.self))
-    guard ((chunk &- 0x3030_3030_3030_3030) | (chunk &+ 0x4646_4646_4646_4646)) & 0x8080_8080_8080_8080 == 0
-    else { return nil }
-    // Swift's shifts bind tighter than multiplication: every product is parenthesised.
-    var value = ((chunk & 0x0F0F_0F0F_0F0F_0F0F) &* 2561) >> 8
-    value = ((value & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
-    return (((value & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32) & 0xFFFF_FFFF
+    NumberParser.eightDigits(UInt64(littleEndian: UnsafeRawPointer(pointer).loadUnaligned(as: UInt64.self)))
   }
 }

@@ -121,7 +121,13 @@ public enum NumberParser {
   @inline(__always)
   private static func eightDigits(_ bytes: UnsafeRawBufferPointer, _ index: Int) -> UInt64? {
     guard index + 8 <= bytes.count else { return nil }
-    let chunk = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+    return eightDigits(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+  }
+
+  /// Eight bytes loaded little-endian (the first byte lowest) as the number
+  /// they spell, or nil unless all are ASCII digits. Also `FastFloats`'s.
+  @inline(__always)
+  static func eightDigits(_ chunk: UInt64) -> UInt64? {
     let belowZero = chunk &- 0x3030_3030_3030_3030
     let aboveNine = chunk &+ 0x4646_4646_4646_4646
     guard (belowZero | aboveNine) & 0x8080_8080_8080_8080 == 0 else { return nil }
