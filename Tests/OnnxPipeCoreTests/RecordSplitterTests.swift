@@ -60,4 +60,46 @@ func split(
     #expect(records.map(\.0) == ["12345"])
     #expect(records.map(\.2) == [false])
   }
+
+  /// The CSV rule read one byte at a time: what the memchr-based splitter must agree with.
+  static func referenceCSV(_ text: String) -> [(String, Int)] {
+    var records: [(String, Int)] = []
+    var current: [UInt8] = []
+    var inQuotes = false
+    var line = 1
+    var start = 1
+    for byte in text.utf8 {
+      if byte == UInt8(ascii: "\"") { inQuotes.toggle() }
+      if byte == 0x0A {
+        line += 1
+        if !inQuotes {
+          if current.last == 0x0D { current.removeLast() }
+          records.append((String(decoding: current, as: UTF8.self), start))
+          current = []
+          start = line
+          continue
+        }
+      }
+      current.append(byte)
+    }
+    if !current.isEmpty {
+      if current.last == 0x0D { current.removeLast() }
+      records.append((String(decoding: current, as: UTF8.self), start))
+    }
+    return records
+  }
+
+  @Test func csvSplittingAgreesWithTheByteAtATimeRuleOnRandomText() {
+    var generator = SystemRandomNumberGenerator()
+    let alphabet: [Character] = ["a", "1", ",", "\"", "\"", "\n", "\r", " "]
+    for _ in 0..<2000 {
+      let length = Int.random(in: 0...60, using: &generator)
+      let text = String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
+      let chunk = Int.random(in: 1...16, using: &generator)
+      let records = split(text, syntax: .csv, chunk: chunk)
+      let expected = Self.referenceCSV(text)
+      #expect(records.map(\.0) == expected.map(\.0), "text \(text.debugDescription), chunk \(chunk)")
+      #expect(records.map(\.1) == expected.map(\.1), "text \(text.debugDescription), chunk \(chunk)")
+    }
+  }
 }

@@ -65,27 +65,51 @@ public struct RecordSplitter: Sendable {
     defer { scanned = index }
     switch syntax {
     case .lines:
-      guard index < bytes.count,
-        let hit = memchr(bytes.baseAddress! + index, 0x0A, bytes.count - index)
-      else {
-        index = bytes.count
-        return nil
-      }
-      index = bytes.baseAddress!.distance(to: UnsafeRawPointer(hit))
-      return index
+      let end = offset(of: 0x0A, in: bytes, from: index, to: bytes.count)
+      index = end ?? bytes.count
+      return end
     case .csv:
+      // Two memchr calls per record in the common case (no quotes): the line's end, then
+      // whether a quote comes before it. Quoted fields are walked quote to quote.
       while index < bytes.count {
-        switch bytes[index] {
-        case UInt8(ascii: "\""): inQuotes.toggle()
-        case 0x0A:
-          if !inQuotes { return index }
-          newlines += 1
-        default: break
+        if inQuotes {
+          let close = offset(of: UInt8(ascii: "\""), in: bytes, from: index, to: bytes.count)
+          newlines += count(of: 0x0A, in: bytes, from: index, to: close ?? bytes.count)
+          guard let close else {
+            index = bytes.count
+            return nil
+          }
+          inQuotes = false
+          index = close + 1
+          continue
         }
-        index += 1
+        let lineEnd = offset(of: 0x0A, in: bytes, from: index, to: bytes.count)
+        if let quote = offset(of: UInt8(ascii: "\""), in: bytes, from: index, to: lineEnd ?? bytes.count) {
+          inQuotes = true
+          index = quote + 1
+          continue
+        }
+        index = lineEnd ?? bytes.count
+        return lineEnd
       }
       return nil
     }
+  }
+
+  /// The offset of the first `byte` in `bytes[start..<end]`, or nil.
+  private func offset(of byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int?
+  {
+    guard start < end, let hit = memchr(bytes.baseAddress! + start, Int32(byte), end - start) else {
+      return nil
+    }
+    return bytes.baseAddress!.distance(to: UnsafeRawPointer(hit))
+  }
+
+  /// How many `byte`s `bytes[start..<end]` holds.
+  private func count(of byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int {
+    var found = 0
+    for index in start..<end where bytes[index] == byte { found += 1 }
+    return found
   }
 
   private mutating func finish(
