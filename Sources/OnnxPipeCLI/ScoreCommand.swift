@@ -77,7 +77,9 @@ enum ScoreCommand {
       }
       let deadLetters = try options.errorsPath.map { (path) throws(PipeError) in try openForWriting(path) }
       outcome = runPipeline(
-        source, TextBatchProcessor(format: format, engine: engine, arrowWriter: arrowWriter),
+        source,
+        TextBatchProcessor(
+          format: format, engine: engine, arrowWriter: arrowWriter, bufferPool: source.bufferPool),
         deadLetters: deadLetters)
     } else if options.input == "arrow" {
       var source = ArrowBatchSource(input: .standardInput, maxMessageBytes: options.maxFrameBytes)

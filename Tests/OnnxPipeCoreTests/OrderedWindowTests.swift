@@ -62,4 +62,27 @@ import Testing
     }
     #expect(window.complete(sequence: 0, result: "A") == false)
   }
+
+  final class Payload {}
+
+  @Test func aJobTakenByAWorkerIsNoLongerHeldByTheWindow() {
+    // Jobs are batches of up to megabytes: the window must not keep them once handed out.
+    var window = OrderedWindow<Payload, Int>(capacity: 100)
+    weak var first: Payload?
+    for _ in 0..<10 {
+      let payload = Payload()
+      if first == nil { first = payload }
+      _ = window.admit(payload)
+    }
+    #expect(first != nil)
+    do {
+      guard case .run(0, _) = window.nextJob() else {
+        Issue.record("job 0 not handed out")
+        return
+      }
+    }
+    #expect(first == nil, "the window still holds a job a worker took")
+    let isNext = window.complete(sequence: 0, result: 0)
+    #expect(isNext)
+  }
 }

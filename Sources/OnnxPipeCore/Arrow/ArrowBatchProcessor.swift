@@ -95,10 +95,12 @@ public struct ArrowBatchProcessor: BatchProcessor {
       bytes = try writer.recordBatch(results: results, rows: shown, input: view)
     case .text(let format):
       bytes.reserveCapacity(shown.count * 32)
-      for row in shown {
-        format.appendRecord(
-          original: UnsafeRawBufferPointer(start: nil, count: 0), keepOriginal: false,
-          results: row == nil ? nil : results, row: row ?? 0, to: &bytes)
+      OutputRows.with(results) { views in
+        for row in shown {
+          format.appendRecord(
+            original: UnsafeRawBufferPointer(start: nil, count: 0), keepOriginal: false,
+            results: row == nil ? nil : views, row: row ?? 0, to: &bytes)
+        }
       }
     }
     return ScoredBatch(

@@ -36,7 +36,9 @@ struct OrderedWindow<Job, Result> {
   private(set) var admitted = 0
   /// The next sequence number the writer takes.
   private(set) var emitted = 0
-  private var queue: [(Int, Job)] = []
+  /// Admitted jobs not yet taken by a worker, from `queueHead` on; a taken job's
+  /// slot is emptied at once, so the window holds no job a worker has finished.
+  private var queue: [(Int, Job)?] = []
   private var queueHead = 0
   private var finished: [Int: Result] = [:]
   /// Set once: the sequence number where the stream ends, and why.
@@ -87,7 +89,8 @@ struct OrderedWindow<Job, Result> {
   mutating func nextJob() -> WorkerAction {
     if stopped { return .exit }
     if queueHead < queue.count {
-      let (sequence, job) = queue[queueHead]
+      let (sequence, job) = queue[queueHead]!
+      queue[queueHead] = nil
       queueHead += 1
       if queueHead > 64 && queueHead * 2 > queue.count {
         queue.removeFirst(queueHead)

@@ -34,8 +34,8 @@ extension TextFormat {
 
   /// One CSV output record: the kept input columns with `--keep`, then one field per output element.
   func appendCSVRecord(
-    original: UnsafeRawBufferPointer, keepOriginal: Bool, results: [OutputTensor]?, row: Int,
-    to out: inout [UInt8]
+    original: UnsafeRawBufferPointer, keepOriginal: Bool, results: UnsafeBufferPointer<OutputRows>?,
+    row: Int, to out: inout [UInt8]
   ) {
     var needsComma = false
     if keep {
@@ -54,7 +54,7 @@ extension TextFormat {
       let columns = spec.mapKeys?.count ?? spec.rowElements ?? 1
       if let results {
         if needsComma { out.append(UInt8(ascii: ",")) }
-        appendCSV(results[position], spec: spec, row: row, to: &out)
+        appendCSV(results, position, spec: spec, row: row, to: &out)
       } else {
         let commas = needsComma ? columns : columns - 1
         out.append(contentsOf: repeatElement(UInt8(ascii: ","), count: max(commas, 0)))
@@ -64,30 +64,31 @@ extension TextFormat {
     out.append(0x0A)
   }
 
-  /// Row `row` of an output as comma-separated CSV fields.
-  private func appendCSV(_ result: OutputTensor, spec: TextOutput, row: Int, to out: inout [UInt8]) {
-    switch result.contents {
-    case .maps(let maps):
-      let entries = maps[row]
+  /// Row `row` of output `position` as comma-separated CSV fields.
+  private func appendCSV(
+    _ results: UnsafeBufferPointer<OutputRows>, _ position: Int, spec: TextOutput, row: Int,
+    to out: inout [UInt8]
+  ) {
+    let element = results[position].element
+    let elements = results[position].rowElements
+    switch results[position].storage {
+    case .raw(let raw):
+      for index in 0..<elements {
+        if index > 0 { out.append(UInt8(ascii: ",")) }
+        ValueText.appendNumber(element, raw, row * elements + index, to: &out)
+      }
+    case .maps:
+      let entries = results[position].maps[row]
       for (index, key) in (spec.mapKeys ?? entries.map(\.key)).enumerated() {
         if index > 0 { out.append(UInt8(ascii: ",")) }
         if let entry = entries.first(where: { $0.key == key }) {
-          ValueText.appendFloat(entry.value, single: result.element == .float32, &out)
+          ValueText.appendFloat(entry.value, single: element == .float32, &out)
         }
       }
-    case .bytes(let bytes):
-      let elements = result.shape.dropFirst().reduce(1, *)
-      bytes.withUnsafeBytes { raw in
-        for index in 0..<elements {
-          if index > 0 { out.append(UInt8(ascii: ",")) }
-          ValueText.appendNumber(result.element, raw, row * elements + index, to: &out)
-        }
-      }
-    case .strings(let strings):
-      let elements = result.shape.dropFirst().reduce(1, *)
+    case .strings:
       for index in 0..<elements {
         if index > 0 { out.append(UInt8(ascii: ",")) }
-        CSVRecord.appendField(Array(strings[row * elements + index].utf8), to: &out)
+        CSVRecord.appendField(Array(results[position].strings[row * elements + index].utf8), to: &out)
       }
     }
   }

@@ -2,8 +2,8 @@
 extension TextFormat {
   /// One NDJSON output record: `{"out": value, ...}`, after the input's fields with `--keep`.
   func appendNDJSONRecord(
-    original: UnsafeRawBufferPointer, keepOriginal: Bool, results: [OutputTensor]?, row: Int,
-    to out: inout [UInt8]
+    original: UnsafeRawBufferPointer, keepOriginal: Bool, results: UnsafeBufferPointer<OutputRows>?,
+    row: Int, to out: inout [UInt8]
   ) {
     var needsComma = false
     if keep && keepOriginal {
@@ -14,14 +14,15 @@ extension TextFormat {
     for position in outputs.indices {
       if needsComma { out.append(UInt8(ascii: ",")) }
       needsComma = true
-      out.append(contentsOf: jsonKeys[position])
+      jsonKeys[position].withUnsafeBufferPointer { out.append(contentsOf: $0) }
       if let results {
-        appendJSON(results[position], row: row, to: &out)
+        appendJSON(results, position, row: row, to: &out)
       } else {
         out.append(contentsOf: "null".utf8)
       }
     }
-    out.append(contentsOf: [UInt8(ascii: "}"), 0x0A])
+    out.append(UInt8(ascii: "}"))
+    out.append(0x0A)
   }
 
   /// Opens the output object with the input record's fields; returns whether a comma must follow.
@@ -65,31 +66,44 @@ extension TextFormat {
     }
   }
 
-  /// Row `row` of an output as a JSON value: a scalar, nested arrays by its shape, or an object for a map.
-  private func appendJSON(_ result: OutputTensor, row: Int, to out: inout [UInt8]) {
-    switch result.contents {
-    case .maps(let maps):
+  /// Row `row` of output `position` as a JSON value: a scalar, nested arrays by its shape, or an
+  /// object for a map.
+  private func appendJSON(
+    _ results: UnsafeBufferPointer<OutputRows>, _ position: Int, row: Int, to out: inout [UInt8]
+  ) {
+    let element = results[position].element
+    let elements = results[position].rowElements
+    switch results[position].storage {
+    case .raw(let raw):
+      var index = row * elements
+      switch results[position].rowShape.count {
+      case 0: ValueText.appendNumber(element, raw, index, to: &out)
+      case 1:
+        // The common case (a vector per row), written without the nesting below.
+        out.append(UInt8(ascii: "["))
+        for item in 0..<elements {
+          if item > 0 { out.append(UInt8(ascii: ",")) }
+          ValueText.appendNumber(element, raw, index + item, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+      default:
+        appendNested(results[position].rowShape[...], &index, &out) { index, out in
+          ValueText.appendNumber(element, raw, index, to: &out)
+        }
+      }
+    case .maps:
       out.append(UInt8(ascii: "{"))
-      for (index, entry) in maps[row].enumerated() {
+      for (index, entry) in results[position].maps[row].enumerated() {
         if index > 0 { out.append(UInt8(ascii: ",")) }
         ValueText.appendJSONString(entry.key.utf8, to: &out)
         out.append(UInt8(ascii: ":"))
-        ValueText.appendFloat(entry.value, single: result.element == .float32, &out)
+        ValueText.appendFloat(entry.value, single: element == .float32, &out)
       }
       out.append(UInt8(ascii: "}"))
-    case .bytes(let bytes):
-      let shape = result.shape.dropFirst()
-      let elements = shape.reduce(1, *)
-      bytes.withUnsafeBytes { raw in
-        var index = row * elements
-        appendNested(shape, &index, &out) { index, out in
-          ValueText.appendNumber(result.element, raw, index, to: &out)
-        }
-      }
-    case .strings(let strings):
-      let shape = result.shape.dropFirst()
-      var index = row * shape.reduce(1, *)
-      appendNested(shape, &index, &out) { index, out in
+    case .strings:
+      let strings = results[position].strings
+      var index = row * elements
+      appendNested(results[position].rowShape[...], &index, &out) { index, out in
         ValueText.appendJSONString(strings[index].utf8, to: &out)
       }
     }

@@ -8,10 +8,17 @@ public struct TextBatchProcessor: BatchProcessor {
   /// Set for `--out arrow`: each batch becomes one Arrow record batch instead of text records.
   private let arrowWriter: ArrowOutputWriter?
 
-  public init(format: TextFormat, engine: any InferenceEngine, arrowWriter: ArrowOutputWriter? = nil) {
+  /// Where each batch's payload goes once its output is written (the source's pool).
+  private let bufferPool: BufferPool?
+
+  public init(
+    format: TextFormat, engine: any InferenceEngine, arrowWriter: ArrowOutputWriter? = nil,
+    bufferPool: BufferPool? = nil
+  ) {
     self.format = format
     self.engine = engine
     self.arrowWriter = arrowWriter
+    self.bufferPool = bufferPool
     outputIndices = format.outputs.map(\.index)
   }
 
@@ -22,6 +29,7 @@ public struct TextBatchProcessor: BatchProcessor {
   }
 
   public func process(_ batch: Batch) throws(PipeError) -> ScoredBatch {
+    defer { bufferPool?.give(batch.payload) }
     var columns = format.inputs.map { Column($0, rowCapacity: batch.records.count) }
     var fates: [Fate] = []
     fates.reserveCapacity(batch.records.count)
@@ -131,12 +139,14 @@ public struct TextBatchProcessor: BatchProcessor {
     var out: [UInt8] = []
     out.reserveCapacity(batch.payload.count / 2 + fates.count * 48)
     var deadLetters: [UInt8] = []
-    let rejected = forEachOutput(batch, fates, deadLetters: &deadLetters) { original, record, row in
-      if let row {
-        format.appendRecord(original: original, keepOriginal: true, results: results, row: row, to: &out)
-      } else {
-        format.appendRecord(
-          original: original, keepOriginal: keepable(original, record), results: nil, row: 0, to: &out)
+    let rejected = OutputRows.with(results) { views in
+      forEachOutput(batch, fates, deadLetters: &deadLetters) { original, record, row in
+        if let row {
+          format.appendRecord(original: original, keepOriginal: true, results: views, row: row, to: &out)
+        } else {
+          format.appendRecord(
+            original: original, keepOriginal: keepable(original, record), results: nil, row: 0, to: &out)
+        }
       }
     }
     return ScoredBatch(bytes: out, rows: rows, rejected: rejected, deadLetters: deadLetters, failure: failure)

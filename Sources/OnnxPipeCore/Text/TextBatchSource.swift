@@ -17,6 +17,8 @@ public struct TextBatchSource: BatchSource {
   private var seenEOF = false
   /// Triggered on SIGINT/SIGTERM: the records held go out as a last batch.
   public let interruption: Interruption? = Interruption()
+  /// Where the workers give batch payloads back (`TextBatchProcessor(bufferPool:)`).
+  public let bufferPool = BufferPool()
   private var interrupted = false
   private var payload: [UInt8] = []
   private var records: [RecordSpan] = []
@@ -115,9 +117,8 @@ public struct TextBatchSource: BatchSource {
     let batch = Batch(
       origin: BatchOrigin(unit: .line, number: first, byteOffset: nil),
       payload: payload, records: records)
-    payload = []
     // Room for a batch a quarter larger than this one: growing past it would copy the whole batch.
-    payload.reserveCapacity(batch.payload.count + batch.payload.count / 4)
+    payload = bufferPool.take(minimumCapacity: batch.payload.count + batch.payload.count / 4)
     records = []
     records.reserveCapacity(batchSize)
     return batch

@@ -1,0 +1,90 @@
+import Testing
+
+@testable import OnnxPipeCore
+
+/// Outputs of every layout the text writers handle: per row, a 2×2 float32
+/// grid, a string, an int64 pair and an int64 scalar, computed from the row's
+/// first input value v.
+struct ShapesEngine: InferenceEngine {
+  var signature: ModelSignature {
+    ModelSignature(
+      inputs: [TensorSpec(name: "x", kind: .tensor(.float32, [.symbolic("N"), .fixed(1)]))],
+      outputs: [
+        TensorSpec(name: "grid", kind: .tensor(.float32, [.symbolic("N"), .fixed(2), .fixed(2)])),
+        TensorSpec(name: "name", kind: .tensor(.string, [.symbolic("N")])),
+        TensorSpec(name: "pair", kind: .tensor(.int64, [.symbolic("N"), .fixed(2)])),
+        TensorSpec(name: "one", kind: .tensor(.int64, [.symbolic("N")])),
+      ])
+  }
+
+  func run(_ inputs: [InputTensor], outputs: [Int]) throws -> [OutputTensor] {
+    guard case .bytes(let raw) = inputs[0].contents else { return [] }
+    let values = Array(raw.bindMemory(to: Float.self))
+    let rows = values.count
+    let grid: [Float] = values.flatMap { [$0, $0 + 0.5, -$0, 0.25] }
+    let pairs: [Int64] = values.flatMap { [Int64($0), 7] }
+    let all = [
+      OutputTensor(element: .float32, shape: [rows, 2, 2], contents: .bytes(bytes(of: grid))),
+      OutputTensor(element: .string, shape: [rows], contents: .strings(values.map { "row \"\(Int($0))\"" })),
+      OutputTensor(
+        element: .int64, shape: [rows, 2], contents: .bytes(bytes(of: pairs))),
+      OutputTensor(
+        element: .int64, shape: [rows], contents: .bytes(bytes(of: values.map { Int64($0) * 10 }))),
+    ]
+    return outputs.map { all[$0] }
+  }
+}
+
+@Suite struct TextWriterTests {
+  func scored(_ output: TextOutputFormat, _ lines: [String]) throws -> String {
+    let engine = ShapesEngine()
+    let format = try TextFormat(
+      signature: engine.signature, input: .ndjson, output: output, mapping: TextFormat.Mapping(), keep: false,
+      onError: .null, maxRecordBytes: 1000, csvHeaderRecord: nil, firstRecord: nil)
+    let processor = TextBatchProcessor(format: format, engine: engine)
+    return String(
+      decoding: format.outputHeader() + (try processor.process(textBatch(lines))).bytes, as: UTF8.self)
+  }
+
+  @Test func ndjsonWritesEachOutputByItsRowShape() throws {
+    let text = try scored(.ndjson, [#"{"x":[1]}"#, #"{"x":"bad"}"#, #"{"x":[2]}"#])
+    #expect(
+      text == #"""
+        {"grid":[[1.0,1.5],[-1.0,0.25]],"name":"row \"1\"","pair":[1,7],"one":10}
+        {"grid":null,"name":null,"pair":null,"one":null}
+        {"grid":[[2.0,2.5],[-2.0,0.25]],"name":"row \"2\"","pair":[2,7],"one":20}
+
+        """#)
+  }
+
+  @Test func csvWritesOneColumnPerOutputElement() throws {
+    let text = try scored(.csv, [#"{"x":[1]}"#, #"{"x":"bad"}"#, #"{"x":[3]}"#])
+    #expect(
+      text == #"""
+        grid_0,grid_1,grid_2,grid_3,name,pair_0,pair_1,one
+        1.0,1.5,-1.0,0.25,"row ""1""",1,7,10
+        ,,,,,,,
+        3.0,3.5,-3.0,0.25,"row ""3""",3,7,30
+
+        """#)
+  }
+
+  @Test func aProcessedBatchGivesItsPayloadBackToThePool() throws {
+    let engine = ShapesEngine()
+    let format = try TextFormat(
+      signature: engine.signature, input: .ndjson, output: .ndjson, mapping: TextFormat.Mapping(),
+      keep: false,
+      onError: .fail, maxRecordBytes: 1000, csvHeaderRecord: nil, firstRecord: nil)
+    let pool = BufferPool(limit: 1)
+    let processor = TextBatchProcessor(format: format, engine: engine, bufferPool: pool)
+    var batch: Batch? = textBatch([#"{"x":[1]}"#])
+    let address = batch!.payload.withUnsafeBytes { $0.baseAddress }
+    _ = try processor.process(batch!)
+    _ = try processor.process(textBatch([#"{"x":[2]}"#]))
+    #expect(pool.count == 1, "the pool keeps at most its limit")
+    batch = nil
+    let reused = pool.take(minimumCapacity: 4)
+    #expect(reused.isEmpty)
+    #expect(reused.withUnsafeBytes { $0.baseAddress } == address, "the first payload's memory comes back")
+  }
+}
