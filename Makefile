@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps build demo test interop test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures bench bench-quick bench-deps clean
+.PHONY: all deps build demo test interop test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures bench bench-quick bench-text bench-deps clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
 SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests
@@ -112,6 +112,10 @@ bench: build $(PYTHON) bench-deps
 
 bench-quick: build $(PYTHON) bench-deps
 	$(PYTHON) bench/run.py --binary $(BIN) --quick
+
+# NDJSON and CSV against the Python scripts only (a few minutes; prints, writes nothing).
+bench-text: build $(PYTHON) bench-deps
+	$(PYTHON) bench/run.py --binary $(BIN) --text-only
 
 clean:
 	rm -rf .build .build-tsan .build-asan .build-fuzz

@@ -351,7 +351,13 @@ def main():
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "onnxpipe"))
     parser.add_argument("--quick", action="store_true", help="smaller inputs and one run each (under two minutes)")
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default: 1 quick, 3 full)")
+    parser.add_argument("--text-only", action="store_true",
+                        help="only rf32 as NDJSON and CSV against the Python scripts (200000 rows, 3 runs); "
+                             "prints the tables, writes no results")
     args = parser.parse_args()
+    if args.text_only:
+        text_only(os.path.abspath(args.binary), args.runs or 3)
+        return
     os.makedirs(TMP, exist_ok=True)
     binary = os.path.abspath(args.binary)
     workers = os.cpu_count()
@@ -461,6 +467,17 @@ def main():
         f.write(markdown)
     print(markdown)
     update_readme(markdown, report)
+
+
+def text_only(binary, runs, rows=200_000):
+    """The text workloads alone (`make bench-text`): the ratio issue 3 asks for, in a few minutes."""
+    os.makedirs(TMP, exist_ok=True)
+    workers = os.cpu_count()
+    for kind in ["ndjson", "csv"]:
+        data, results = measure_text(binary, workers, runs, kind, rows)
+        print(f"\n**rf32 as {kind.upper()}** ({rows} rows, {os.path.getsize(data) / 1e6:.0f} MB, "
+              f"median of {runs}):\n")
+        print("\n".join(table(results)))
 
 
 def chart(results_dir, name, title, results):
