@@ -12,6 +12,7 @@ public final class Environment: @unchecked Sendable {
   /// The shared environment, created on first use. Logs only fatal errors:
   /// failures reach the caller as thrown `ORTError`s instead.
   public static let shared: Environment = {
+    LockOrderTracking.disable()
     do { return try Environment(logLevel: ORT_LOGGING_LEVEL_FATAL) } catch {
       fatalError("onnxpipe: cannot create the ONNX Runtime environment: \(error)")
     }

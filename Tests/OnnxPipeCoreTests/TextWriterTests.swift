@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import OnnxPipeCore
@@ -86,5 +87,32 @@ struct ShapesEngine: InferenceEngine {
     let reused = pool.take(minimumCapacity: 4)
     #expect(reused.isEmpty)
     #expect(reused.withUnsafeBytes { $0.baseAddress } == address, "the first payload's memory comes back")
+  }
+}
+
+@Suite struct JSONStringTests {
+  func quoted(_ text: String) -> String {
+    var out: [UInt8] = []
+    ValueText.appendJSONString(text.utf8, to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  @Test func escapesQuotesBackslashesAndControlBytesAndCopiesTheRest() {
+    #expect(quoted("plain text") == #""plain text""#)
+    #expect(quoted("a\"b\\c\nd\re\tf\u{01}g\u{1F}") == #""a\"b\\c\nd\re\tf\u0001g\u001f""#)
+    #expect(quoted("\"\"") == #""\"\"""#)
+    #expect(quoted("") == #""""#)
+    #expect(quoted("é ünïcode ✓") == "\"é ünïcode ✓\"")
+  }
+
+  @Test func randomStringsReadBackThroughJSONSerialization() throws {
+    var generator = SystemRandomNumberGenerator()
+    let pieces: [String] = ["a", "\"", "\\", "\n", "\u{0}", "\u{7}", "\u{1F}", " ", "é", "✓", "xyz"]
+    for _ in 0..<500 {
+      let text = (0..<Int.random(in: 0...20, using: &generator)).map { _ in pieces.randomElement()! }.joined()
+      let json = Data(quoted(text).utf8)
+      let back = try JSONSerialization.jsonObject(with: json, options: .fragmentsAllowed) as? String
+      #expect(back == text, "\(text.debugDescription)")
+    }
   }
 }

@@ -68,22 +68,34 @@ enum ValueText {
   /// Appends `text` as a JSON string literal.
   static func appendJSONString(_ text: some Collection<UInt8>, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
-    for byte in text {
+    if text.withContiguousStorageIfAvailable({ appendEscaped($0, to: &out) }) == nil {
+      Array(text).withUnsafeBufferPointer { appendEscaped($0, to: &out) }
+    }
+    out.append(UInt8(ascii: "\""))
+  }
+
+  /// The string's bytes, escaped: runs that need no escape are copied whole.
+  private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    var start = 0
+    for index in 0..<bytes.count {
+      let byte = bytes[index]
+      guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+      start = index + 1
       switch byte {
       case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
       case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
       case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
       case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
       case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-      case 0..<0x20:
+      default:
         let hex = Array("0123456789abcdef".utf8)
         out.append(contentsOf: [
           0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)],
         ])
-      default: out.append(byte)
       }
     }
-    out.append(UInt8(ascii: "\""))
+    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
   }
 
   private static func load<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, _ index: Int, _: T.Type)
