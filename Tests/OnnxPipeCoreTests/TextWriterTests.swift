@@ -116,3 +116,39 @@ struct ShapesEngine: InferenceEngine {
     }
   }
 }
+
+@Suite struct TextPipelineTests {
+  @Test func recycledPayloadsKeepEveryRecordInOrderAcrossWorkers() throws {
+    // Small batches, several workers and a narrow window: payloads go back to the pool and are
+    // refilled while other batches are still being scored (run under TSan by `make sanitize`).
+    let rows = 3000
+    let text = (0..<rows).map { #"{"x":[\#($0),\#(-2 * $0 % 7)]}"# }.joined(separator: "\n") + "\n"
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("pool-\(getpid()).ndjson").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let fd = open(path, O_RDONLY)
+    #expect(fd >= 0)
+    defer { close(fd) }
+    let source = TextBatchSource(
+      input: FileDescriptor(rawValue: fd), syntax: .lines, batchSize: 7, maxDelayMilliseconds: 1000,
+      maxRecordBytes: 100, skipBlankRecords: true, readSize: 64)
+    let engine = SumEngine(features: 2)
+    let format = try TextFormat(
+      signature: engine.signature, input: .ndjson, output: .ndjson, mapping: TextFormat.Mapping(), keep: true,
+      onError: .fail, maxRecordBytes: 100, csvHeaderRecord: nil, firstRecord: nil)
+    let counter = Counter()
+    let sink = CountingSink(produced: counter, batchBytes: 1)
+    let pipeline = Pipeline(
+      source: source,
+      processor: TextBatchProcessor(format: format, engine: engine, bufferPool: source.bufferPool),
+      sink: SinkBox(sink: sink),
+      configuration: PipelineConfiguration(workers: 4, window: 3, writeBufferBytes: 64))
+    #expect(pipeline.run() == .finished)
+    let expected = (0..<rows).map { row in
+      let sum = Float(row) + Float(-2 * row % 7)
+      return #"{"x":[\#(row),\#(-2 * row % 7)],"sum":\#(sum),"label":\#(sum > 0 ? 1 : 0)}"#
+    }
+    #expect(String(decoding: sink.bytes, as: UTF8.self) == expected.joined(separator: "\n") + "\n")
+    #expect(source.bufferPool.count > 0, "no payload came back to the pool")
+  }
+}
