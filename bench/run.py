@@ -141,8 +141,8 @@ def measure(binary, workers, runs, name, model_file, features, classes, rows):
     generate(data, rows, features)
     systems = {
         "onnxpipe": f"cat {data} | {{time}} {binary} -j {workers} {model} > {{out}}",
-        "python-stream": f"{{time}} {PY} {HERE}/baselines/stream_score.py {model} < {data} > {{out}}",
-        "python-pool (seed)": f"{{time}} {PY} {HERE}/baselines/pool_score.py {model} < {data} > {{out}}",
+        "python-stream": f"cat {data} | {{time}} {PY} {HERE}/baselines/stream_score.py {model} > {{out}}",
+        "python-pool (seed)": f"cat {data} | {{time}} {PY} {HERE}/baselines/pool_score.py {model} > {{out}}",
     }
     def limit():
         text = subprocess.run(
@@ -204,7 +204,7 @@ def measure_lines(binary, workers, runs, rows):
                 f.write(" ".join(rng.choice(WORDS, size=8)) + "\n")
     systems = {
         "onnxpipe": f"cat {data} | {{time}} {binary} --in lines --keep -j {workers} {model} > {{out}}",
-        "python-lines": f"{{time}} {PY} {HERE}/baselines/lines_score.py {model} < {data} > {{out}}",
+        "python-lines": f"cat {data} | {{time}} {PY} {HERE}/baselines/lines_score.py {model} > {{out}}",
     }
     return data, run_systems(
         systems, runs, rows, data, "text-lines", lambda a, b: same_text_predictions(a, b, "ndjson"))
@@ -218,7 +218,7 @@ def measure_text(binary, workers, runs, kind, rows):
     flags = "--in ndjson" if kind == "ndjson" else "--format csv"
     systems = {
         "onnxpipe": f"cat {data} | {{time}} {binary} {flags} -j {workers} {model} > {{out}}",
-        f"python-{kind}": f"{{time}} {PY} {HERE}/baselines/{kind}_score.py {model} < {data} > {{out}}",
+        f"python-{kind}": f"cat {data} | {{time}} {PY} {HERE}/baselines/{kind}_score.py {model} > {{out}}",
     }
     if kind == "ndjson" and shutil.which("parallel"):
         # GNU parallel splits at newlines and keeps order; each job is a Python scorer.
@@ -278,7 +278,7 @@ def measure_arrow(binary, workers, runs, raw_data, rows):
     systems = {
         "onnxpipe": f"cat {data} | {{time}} {binary} --in arrow -j {workers} {model} > {{out}}",
         "onnxpipe-raw frames": f"cat {raw_data} | {{time}} {binary} -j {workers} {model} > {{out}}",
-        "python-arrow": f"{{time}} {PY} {HERE}/baselines/arrow_score.py {model} < {data} > {{out}}",
+        "python-arrow": f"cat {data} | {{time}} {PY} {HERE}/baselines/arrow_score.py {model} > {{out}}",
     }
     return data, run_systems(systems, runs, rows, data, "arrow", same_arrow_predictions)
 
@@ -386,7 +386,8 @@ def main():
         "command": "make bench-quick" if args.quick else "make bench", "workloads": {},
     }
     lines = [
-        f"Machine: {cpu}, {workers} cores. Input through a pipe; whole-process wall time (start-up included), "
+        f"Machine: {cpu}, {workers} cores. Every system reads its input through a pipe (`cat FILE |`); "
+        f"whole-process wall time (start-up included), "
         f"{'one run' if runs == 1 else f'median of {runs} runs (min-max)'}; `-j {workers}` everywhere.",
     ]
     for name, model_file, features, classes, quick_rows, about in WORKLOADS:
