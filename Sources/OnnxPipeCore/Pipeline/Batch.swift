@@ -130,7 +130,7 @@ public struct ScoredBatch: Sendable, Equatable {
 
 /// Finds batch boundaries in the input. Runs on the reader thread only and
 /// may block in `read(2)`.
-public protocol BatchSource {
+public protocol BatchSource: SendableMetatype {
   /// The next batch, nil at a clean end of input, or an error naming where the input went bad.
   mutating func next() throws(PipeError) -> Batch?
 
@@ -161,7 +161,7 @@ extension BatchProcessor {
 }
 
 /// Where scored bytes go, in order. Called from the writer thread only.
-public protocol OutputSink {
+public protocol OutputSink: SendableMetatype {
   /// Writes all of `bytes` or throws (`.brokenPipe` when the reader went away).
   mutating func write(_ bytes: UnsafeRawBufferPointer) throws(PipeError)
 }
