@@ -117,7 +117,7 @@ func parseInt(_ text: String) -> Int64? {
   @Test func floatsPrintAsSwiftsDescription() {
     var generator = SystemRandomNumberGenerator()
     var floats: [Float] = [
-      0, -0, 1, -1, 0.1, 1e-5, 1e16, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 16_777_217,
+      0, -0, 1, -1, 0.1, 1e-5, 1e16, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 16_777_216, 16_777_218,
     ]
     var doubles: [Double] = [0, -0, 0.1, 1e-7, 1e22, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
     for _ in 0..<20_000 {
