@@ -32,32 +32,19 @@ struct OutputRows {
     func gather(_ index: Int) -> R {
       guard index < results.count else { return views.withUnsafeBufferPointer { body($0) } }
       let result = results[index]
-      let rowShape = Array(result.shape.dropFirst())
-      let rowElements = rowShape.reduce(1, *)
-      switch result.contents {
-      case .bytes(let bytes):
-        return bytes.withUnsafeBytes { raw in
-          views.append(
-            OutputRows(
-              element: result.element, rowShape: rowShape, rowElements: rowElements, storage: .raw(raw),
-              strings: [],
-              maps: []))
-          return gather(index + 1)
-        }
-      case .strings(let strings):
+      func add(_ storage: Storage, strings: [String] = [], maps: [[MapEntry]] = []) -> R {
+        let rowShape = Array(result.shape.dropFirst())
         views.append(
           OutputRows(
-            element: result.element, rowShape: rowShape, rowElements: rowElements, storage: .strings,
-            strings: strings,
-            maps: []))
-      case .maps(let maps):
-        views.append(
-          OutputRows(
-            element: result.element, rowShape: rowShape, rowElements: rowElements, storage: .maps,
-            strings: [],
-            maps: maps))
+            element: result.element, rowShape: rowShape, rowElements: rowShape.reduce(1, *), storage: storage,
+            strings: strings, maps: maps))
+        return gather(index + 1)
       }
-      return gather(index + 1)
+      switch result.contents {
+      case .bytes(let bytes): return bytes.withUnsafeBytes { add(.raw($0)) }
+      case .strings(let strings): return add(.strings, strings: strings)
+      case .maps(let maps): return add(.maps, maps: maps)
+      }
     }
     return gather(0)
   }
