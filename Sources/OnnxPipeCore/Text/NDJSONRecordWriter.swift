@@ -76,20 +76,8 @@ extension TextFormat {
     switch results[position].storage {
     case .raw(let raw):
       var index = row * elements
-      switch results[position].rowShape.count {
-      case 0: ValueText.appendNumber(element, raw, index, to: &out)
-      case 1:
-        // The common case (a vector per row), written without the nesting below.
-        out.append(UInt8(ascii: "["))
-        for item in 0..<elements {
-          if item > 0 { out.append(UInt8(ascii: ",")) }
-          ValueText.appendNumber(element, raw, index + item, to: &out)
-        }
-        out.append(UInt8(ascii: "]"))
-      default:
-        appendNested(results[position].rowShape[...], &index, &out) { index, out in
-          ValueText.appendNumber(element, raw, index, to: &out)
-        }
+      appendNested(results[position].rowShape[...], &index, &out) { index, out in
+        ValueText.appendNumber(element, raw, index, to: &out)
       }
     case .maps:
       out.append(UInt8(ascii: "{"))
@@ -109,6 +97,7 @@ extension TextFormat {
     }
   }
 
+  /// Nested JSON arrays by `shape` (a bare value for no dimensions), elements from `index` on.
   private func appendNested(
     _ shape: ArraySlice<Int>, _ index: inout Int, _ out: inout [UInt8],
     _ element: (Int, inout [UInt8]) -> Void
@@ -119,9 +108,16 @@ extension TextFormat {
       return
     }
     out.append(UInt8(ascii: "["))
+    let inner = shape.dropFirst()
     for item in 0..<count {
       if item > 0 { out.append(UInt8(ascii: ",")) }
-      appendNested(shape.dropFirst(), &index, &out, element)
+      if inner.isEmpty {
+        // The innermost dimension (all of a vector row) in this loop, not a call per element.
+        element(index, &out)
+        index += 1
+      } else {
+        appendNested(inner, &index, &out, element)
+      }
     }
     out.append(UInt8(ascii: "]"))
   }
