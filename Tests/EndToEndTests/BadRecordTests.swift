@@ -102,6 +102,17 @@ let mixedReasons: [(Int, String)] = [
     }
   }
 
+  @Test func csvStreamEndingInsideAQuotedFieldIsOneBadRecordNamedByItsFirstLine() throws {
+    // The quote opened on line 3 never closes: the splitter keeps reading to the end of input
+    // (the newline inside counts toward line numbers), and that one record is rejected.
+    let csv = "a,b,c,d\n1,2,3,4\n\"5,6\n7,8,9,10\n"
+    let result = try run(["--in", "csv", "--out", "csv", model], input: Array(csv.utf8))
+    #expect(result.status == 65)
+    #expect(result.stderr == "onnxpipe: line 3: CSV field 1: unterminated quoted field\n")
+    let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n")
+    #expect(lines.count == 2)  // the header and the row of line 2
+  }
+
   enum OnError: String, CaseIterable, Sendable {
     case fail, skip, null
   }
