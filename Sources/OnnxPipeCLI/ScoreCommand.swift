@@ -42,7 +42,9 @@ enum ScoreCommand {
       let pipeline = Pipeline(
         source: source, processor: processor, sink: FileDescriptorSink(.standardOutput),
         configuration: configuration, stats: stats, deadLetters: deadLetters)
-      Signals.watch { [pipeline] signal in pipeline.interrupt(signal: signal) }
+      Signals.onInterrupt({ [pipeline] signal in pipeline.interrupt(signal: signal) }) { [stats] in
+        stats.bytesOut.load(ordering: .relaxed) &+ stats.rows.load(ordering: .relaxed)
+      }
       if live { reporter.startLiveLine() }
       return pipeline.run()
     }
@@ -53,7 +55,10 @@ enum ScoreCommand {
         skipBlankRecords: options.input != "lines")
       var header: [UInt8]?
       var firstRecord: [UInt8]?
-      if options.input == "csv" {
+      if options.input == "csv" && options.csvHeader == .absent {
+        guard let record = try source.peekRecord() else { return .success }  // empty input
+        firstRecord = record
+      } else if options.input == "csv" {
         guard let record = try source.nextRecord() else { return .success }  // no header: empty input
         if record.oversized { throw PipeError(.data, "line 1: CSV header longer than --max-record-bytes") }
         header = record.bytes
@@ -66,7 +71,7 @@ enum ScoreCommand {
           fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
           outputNames: options.outputs),
         keep: options.keep, onError: options.onError, maxRecordBytes: options.maxRecordBytes,
-        csvHeaderRecord: header, firstRecord: firstRecord)
+        csvHeaderRecord: header, csvHeaderPolicy: options.csvHeader, firstRecord: firstRecord)
       var arrowWriter: ArrowOutputWriter?
       if options.output == "arrow" {
         arrowWriter = try ArrowFormat.writer(format: format, engine: engine, modelName: modelName(options))

@@ -8,6 +8,17 @@ public enum TextOutputFormat: String, Sendable, CaseIterable {
   case ndjson, csv
 }
 
+/// Whether a CSV stream starts with a header line (`--header`, `--no-header`).
+public enum CSVHeaderPolicy: Sendable {
+  /// The first record is the header, unless every field of it is a number:
+  /// then it looks like data, and the run stops rather than lose that row.
+  case detect
+  /// The first record is the header, whatever it holds.
+  case present
+  /// No header: every record is data, and columns are named by number from 1.
+  case absent
+}
+
 /// What to do with a record that cannot be scored (`--on-error`).
 public enum OnErrorPolicy: String, Sendable, CaseIterable {
   /// Stop at the first bad record, after writing every record before it.
@@ -77,12 +88,12 @@ public struct TextFormat: Sendable {
 
   /// Builds the layout.
   /// - Parameters:
-  ///   - csvHeaderRecord: the CSV header line (CSV input).
+  ///   - csvHeaderRecord: the CSV header line (CSV input), nil under `CSVHeaderPolicy.absent`.
   ///   - firstRecord: the first CSV data record, to tell numeric from text columns.
   public init(
     signature: ModelSignature, input: TextInputFormat, output: TextOutputFormat, mapping: Mapping,
     keep: Bool, onError: OnErrorPolicy, maxRecordBytes: Int, csvHeaderRecord: [UInt8]? = nil,
-    firstRecord: [UInt8]? = nil
+    csvHeaderPolicy: CSVHeaderPolicy = .detect, firstRecord: [UInt8]? = nil
   ) throws(PipeError) {
     self.input = input
     self.output = output
@@ -119,9 +130,9 @@ public struct TextFormat: Sendable {
       csvHeader = []
       self.csvHeaderRecord = []
     case .csv:
-      let header = csvHeaderRecord ?? []
+      let header = csvHeaderPolicy == .absent ? Self.numberedHeader(firstRecord) : csvHeaderRecord ?? []
       guard header.withUnsafeBytes({ isValidUTF8($0) }) else {
-        throw PipeError(.data, "line 1: CSV header is not valid UTF-8")
+        throw PipeError(.data, "line 1: CSV header is not valid UTF-8\(sniffedHint(header))")
       }
       let parsed = header.withUnsafeBytes { raw -> Result<[[UInt8]], RecordError> in
         do throws(RecordError) {
@@ -134,6 +145,14 @@ public struct TextFormat: Sendable {
       switch parsed {
       case .success(let fields): names = fields
       case .failure(let error): throw PipeError(.data, "line 1: CSV header: \(error.reason)")
+      }
+      if csvHeaderPolicy == .detect, !names.isEmpty,
+        names.allSatisfy({ name in name.withUnsafeBytes { NumberParser.scan($0) != nil } })
+      {
+        throw PipeError(
+          .data,
+          "line 1: the first CSV record holds only numbers, so it looks like data, not a header; add --no-header if the input has no header line, or --header if this is one"
+        )
       }
       csvHeader = names
       self.csvHeaderRecord = header
@@ -161,6 +180,14 @@ public struct TextFormat: Sendable {
     decoder = .lines
     csvHeader = []
     csvHeaderRecord = []
+  }
+
+  /// `1,2,...,n` for a headerless CSV whose first record has n fields: the
+  /// names `--columns` and `--input` use, and `--keep` writes.
+  static func numberedHeader(_ firstRecord: [UInt8]?) -> [UInt8] {
+    let count =
+      firstRecord.map { record in record.withUnsafeBytes { (try? CSVRecord.fields($0).count) ?? 1 } } ?? 0
+    return Array((0..<count).map { String($0 + 1) }.joined(separator: ",").utf8)
   }
 
   /// Each output's `"name":`.
