@@ -63,6 +63,8 @@ public struct TextFormat: Sendable {
   let csvHeader: [[UInt8]]
   /// The CSV header record as read (CSV input), written again with `--keep`.
   let csvHeaderRecord: [UInt8]
+  /// `--prefix`: already part of each `outputs[i].name`; kept for Arrow output's column names.
+  public let outputPrefix: String
 
   /// Options that choose fields and columns.
   public struct Mapping: Sendable {
@@ -74,15 +76,18 @@ public struct TextFormat: Sendable {
     public var pinnedDimensions: [String: Int] = [:]
     /// `--outputs`.
     public var outputNames: [String]?
+    /// `--prefix`: put before each output's name where it is written.
+    public var outputPrefix: String
 
     public init(
       fields: [String: String] = [:], columns: [String]? = nil, pinnedDimensions: [String: Int] = [:],
-      outputNames: [String]? = nil
+      outputNames: [String]? = nil, outputPrefix: String = ""
     ) {
       self.fields = fields
       self.columns = columns
       self.pinnedDimensions = pinnedDimensions
       self.outputNames = outputNames
+      self.outputPrefix = outputPrefix
     }
   }
 
@@ -100,8 +105,9 @@ public struct TextFormat: Sendable {
     self.keep = keep
     self.onError = onError
     self.maxRecordBytes = maxRecordBytes
+    outputPrefix = mapping.outputPrefix
     inputs = try Self.textInputs(signature, pinned: mapping.pinnedDimensions)
-    outputs = try Self.textOutputs(signature, names: mapping.outputNames)
+    outputs = try Self.textOutputs(signature, names: mapping.outputNames, prefix: mapping.outputPrefix)
     jsonKeys = Self.jsonKeys(outputs)
     if keep && output == .csv && input == .ndjson {
       throw PipeError(
@@ -116,7 +122,10 @@ public struct TextFormat: Sendable {
       for name in mapping.fields.keys where !inputs.contains(where: { $0.name == name }) {
         throw PipeError(.usage, "--input: the model has no input '\(name)'")
       }
-      decoder = .ndjson(NDJSONRecordDecoder(inputs: inputs, fields: mapping.fields))
+      decoder = .ndjson(
+        NDJSONRecordDecoder(
+          inputs: inputs, fields: mapping.fields,
+          reservedKeys: keep && output == .ndjson ? outputs.map { Array($0.name.utf8) } : []))
       csvHeader = []
       self.csvHeaderRecord = []
     case .lines:
@@ -166,7 +175,10 @@ public struct TextFormat: Sendable {
 
   /// A format that only writes: another format's (Arrow's) outputs as NDJSON
   /// or CSV, without `--keep`.
-  public init(writing output: TextOutputFormat, signature: ModelSignature, outputNames: [String]?)
+  public init(
+    writing output: TextOutputFormat, signature: ModelSignature, outputNames: [String]?,
+    outputPrefix: String = ""
+  )
     throws(PipeError)
   {
     input = .ndjson
@@ -174,8 +186,9 @@ public struct TextFormat: Sendable {
     keep = false
     onError = .fail
     maxRecordBytes = 0
+    self.outputPrefix = outputPrefix
     inputs = []
-    outputs = try Self.textOutputs(signature, names: outputNames)
+    outputs = try Self.textOutputs(signature, names: outputNames, prefix: outputPrefix)
     jsonKeys = Self.jsonKeys(outputs)
     decoder = .lines
     csvHeader = []
@@ -210,8 +223,9 @@ public struct TextFormat: Sendable {
     return inputs
   }
 
-  private static func textOutputs(_ signature: ModelSignature, names: [String]?) throws(PipeError)
-    -> [TextOutput]
+  /// The selected outputs, each named as written: `prefix` then the model's name.
+  private static func textOutputs(_ signature: ModelSignature, names: [String]?, prefix: String)
+    throws(PipeError) -> [TextOutput]
   {
     try signature.selectOutputs(names).map { index in
       let spec = signature.outputs[index]
@@ -224,7 +238,8 @@ public struct TextFormat: Sendable {
         elements = product >= 0 ? product : nil
       }
       return TextOutput(
-        index: index, name: spec.name, rowElements: elements, mapKeys: nil, isMap: spec.isSequenceOfMaps)
+        index: index, name: prefix + spec.name, rowElements: elements, mapKeys: nil,
+        isMap: spec.isSequenceOfMaps)
     }
   }
 }
