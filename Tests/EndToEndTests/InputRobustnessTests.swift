@@ -34,7 +34,7 @@ import Testing
       input: headerless)
     #expect(kept.status == 0, "\(kept.stderr)")
     let lines = String(decoding: kept.stdout, as: UTF8.self).split(separator: "\n")
-    #expect(lines.count == 4)
+    try #require(lines.count == 4)
     #expect(lines.first == "1,2,3,4,label")
     #expect(lines[1].hasPrefix("5.1,3.5,1.4,0.2,"))
   }
@@ -163,7 +163,7 @@ import Testing
       records.append(Array("{\"X\":[\(values.joined(separator: ","))]}\n".utf8))
     }
     let atOnce = try run(["--in", "ndjson", "--deterministic", model], input: Array(records.joined()))
-    #expect(atOnce.status == 0, "\(atOnce.stderr)")
+    try #require(atOnce.status == 0, "\(atOnce.stderr)")
     let small = try run(
       ["--in", "ndjson", "--deterministic", "--batch-size", "5", model], input: Array(records.joined()))
     #expect(small.stdout == atOnce.stdout)
