@@ -70,8 +70,10 @@ public struct BatchCalibration: Sendable, Equatable {
     if largest > count {
       // The same rows lead a longer run: the generator gives the same values first.
       let outputs = try syntheticRows(format, count: largest).withUnsafeBytes { try run(engine, format, $0) }
+      try requirePerRow(outputs, rows: largest)
       runs.append(outputs.map { $0.rows(0..<count) })
     }
+    try requirePerRow(runs[0], rows: count)
     for row in 0..<count {
       // A frame holds each input's rows in turn: gather this row's part of each.
       var alone: [UInt8] = []
@@ -87,6 +89,15 @@ public struct BatchCalibration: Sendable, Equatable {
       }
     }
     return true
+  }
+
+  /// Throws unless every output has one row per input row (an output that
+  /// is not per row cannot be compared row by row).
+  private static func requirePerRow(_ outputs: [OutputTensor], rows: Int) throws(PipeError) {
+    if let output = outputs.first(where: { $0.rowCount != rows }) {
+      throw PipeError(
+        .model, "an output has \(output.rowCount) rows for \(rows) input rows: not per row, so not comparable")
+    }
   }
 
   /// Whether `engine`'s rows come out the same alone and in runs of up to
