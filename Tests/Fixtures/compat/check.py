@@ -9,6 +9,7 @@ only numpy and pyarrow (the project's .venv has both).
 
 Runs, one per case and format:
   raw          --in raw --outputs <every per-row output>   (raw frames out)
+  raw-default  --in raw, the default outputs               (models with outputs that are not per row)
   ndjson       --in ndjson --out ndjson
   csv          --in csv --out ndjson
   arrow        --in arrow --out ndjson
@@ -29,7 +30,8 @@ Prints one line per run: PASS, or FAIL with the first line onnxpipe wrote on
 stderr (and its exit status) or the first difference. Exits 1 if any run
 failed, unless --report. --markdown FILE writes the table and every failure's
 message into FILE (between <!-- check:begin --> and <!-- check:end --> when
-FILE has them, else the whole file).
+FILE has them, else the whole file). --self-test checks the decoders and the
+comparison on outputs built from expected.json, without a binary.
 """
 import argparse
 import json
@@ -42,7 +44,7 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-COLUMNS = ["raw", "ndjson", "csv", "arrow", "arrow>arrow", "arrow-f16"]
+COLUMNS = ["raw", "raw-default", "ndjson", "csv", "arrow", "arrow>arrow", "arrow-f16"]
 RTOL, ATOL = 1e-5, 1e-6
 RTOL16, ATOL16 = 1e-3, 1e-4
 NUMPY_TYPES = {"float32": "<f4", "float64": "<f8", "float16": "<f2", "int64": "<i8", "int32": "<i4",
@@ -196,6 +198,8 @@ def run_one(binary, case, column, entry, expected, timeout):
     command = [binary, "--in", entry["in"]]
     if column == "raw":
         command += ["--outputs", ",".join(expected["outputs"])]
+    elif column == "raw-default":
+        pass
     else:
         command += ["--out", "arrow" if column == "arrow>arrow" else "ndjson"]
     command += entry["args"] + [model]
@@ -209,7 +213,7 @@ def run_one(binary, case, column, entry, expected, timeout):
         first = lines[0] if lines else "(nothing on stderr)"
         return False, f"exit {done.returncode}: {first}", command, stderr
     try:
-        if column == "raw":
+        if column in ("raw", "raw-default"):
             got = decode_raw(done.stdout, expected, case["raw_frames"])
             rows = expected["rows"]
         elif column == "arrow>arrow":
@@ -229,8 +233,97 @@ def run_one(binary, case, column, entry, expected, timeout):
 def runs_of(case):
     for key, entry in case["formats"].items():
         yield key, entry
+        if key == "raw" and any(not o["per_row"] for o in case["outputs"]):
+            yield "raw-default", entry
         if key == "arrow":
             yield "arrow>arrow", entry
+
+
+def encode_expected(column, expected, frames):
+    """What a correct onnxpipe would write, built from expected.json (for --self-test)."""
+    names = expected["outputs"]
+    specs = [expected["values"][n] for n in names]
+    rows = expected["rows"]
+
+    def row_value(spec, r):
+        return spec["values"][r]
+
+    if column in ("raw", "raw-default"):
+        out, start = b"", 0
+        for count in frames:
+            body = struct.pack("<I", count) if any(s.get("dtype") == "string" for s in specs) else b""
+            for spec in specs:
+                chunk = [row_value(spec, r) for r in range(start, start + count)]
+                if spec["kind"] == "zipmap":
+                    body += np.array([[v[k] for k in spec["keys"]] for v in chunk], "<f4").tobytes()
+                elif spec["dtype"] == "string":
+                    for item in flatten(chunk):
+                        data = item.encode("utf-8")
+                        body += struct.pack("<I", len(data)) + data
+                else:
+                    body += np.array(flatten(chunk), NUMPY_TYPES[spec["dtype"]]).tobytes()
+            out += struct.pack("<I", len(body)) + body
+            start += count
+        return out
+    if column == "arrow>arrow":
+        import pyarrow as pa
+        columns = {}
+        for name, spec in zip(names, specs):
+            if spec["kind"] == "zipmap":
+                key_type = pa.string() if spec["key_type"] == "string" else pa.int64()
+                columns[name] = pa.array([[(k if spec["key_type"] == "string" else int(k), v)
+                                           for k, v in row.items()] for row in spec["values"]],
+                                         pa.map_(key_type, pa.float32()))
+            else:
+                columns[name] = pa.array(spec["values"])
+        sink = pa.BufferOutputStream()
+        table = pa.table(columns)
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        return sink.getvalue().to_pybytes()
+    lines = [json.dumps({n: row_value(s, r) for n, s in zip(names, specs)}) for r in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def self_test(cases):
+    """Checks the decoders and the comparison on outputs built from expected.json: every run
+    must pass as built, and fail once one value is changed."""
+    bad = 0
+    for case in cases:
+        expected = json.load(open(os.path.join(HERE, "cases", case["case"], "expected.json")))
+        for column, _ in runs_of(case):
+            for tamper in (False, True):
+                exp = json.loads(json.dumps(expected))
+                if tamper:
+                    spec = exp["values"][exp["outputs"][0]]
+                    value = spec["values"][-1]
+                    if spec["kind"] == "zipmap":
+                        key = next(iter(value))
+                        value[key] += 0.01
+                    elif spec["dtype"] == "string":
+                        spec["values"][-1] = flatten(value)[0] + "x" if not isinstance(value, list) else \
+                            [flatten(value)[0] + "x"] + flatten(value)[1:]
+                    else:
+                        flat = flatten(value)
+                        bumped = flat[0] + 1 if isinstance(flat[0], int) else flat[0] * 1.01 + 0.01
+                        spec["values"][-1] = bumped if not isinstance(value, list) else [bumped] + flat[1:]
+                data = encode_expected(column, exp, case["raw_frames"] or [])
+                try:
+                    if column in ("raw", "raw-default"):
+                        got, rows = decode_raw(data, expected, case["raw_frames"]), expected["rows"]
+                    elif column == "arrow>arrow":
+                        got, rows = decode_arrow(data)
+                    else:
+                        got, rows = decode_ndjson(data)
+                    compare(expected, got, rows)
+                    ok = not tamper
+                except Mismatch:
+                    ok = tamper
+                if not ok:
+                    bad += 1
+                    print(f"self-test: {case['case']} {column}: {'a changed value passed' if tamper else 'failed'}")
+    print(f"self-test: {'ok' if not bad else f'{bad} wrong'}")
+    return 1 if bad else 0
 
 
 def markdown(results, cases, binary):
@@ -266,15 +359,19 @@ def main():
     parser.add_argument("--case", help="only cases whose name contains TEXT")
     parser.add_argument("--format", choices=COLUMNS, help="only this run")
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--self-test", action="store_true",
+                        help="check the decoders on outputs built from expected.json; runs no binary")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each failing command and stderr")
     args = parser.parse_args()
 
+    manifest = json.load(open(os.path.join(HERE, "manifest.json")))
+    if args.self_test:
+        return self_test(manifest["cases"])
     binary = os.path.abspath(args.binary)
     if not os.access(binary, os.X_OK):
         print(f"check.py: no onnxpipe binary at {binary} (pass it as an argument or set ONNXPIPE)",
               file=sys.stderr)
         return 2
-    manifest = json.load(open(os.path.join(HERE, "manifest.json")))
     cases = [c for c in manifest["cases"] if not args.case or args.case in c["case"]]
     results = []
     width = max(len(c["case"]) for c in cases)
