@@ -8,6 +8,7 @@ ONNXPIPE is the binary (default: $ONNXPIPE, else .build/debug/onnxpipe). Needs
 only numpy and pyarrow (the project's .venv has both).
 
 Runs, one per case and format:
+  inspect      onnxpipe inspect MODEL                      (must exit 0)
   raw          --in raw --outputs <every per-row output>   (raw frames out)
   raw-default  --in raw, the default outputs               (models with outputs that are not per row)
   ndjson       --in ndjson --out ndjson
@@ -37,6 +38,7 @@ import argparse
 import json
 import math
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -44,7 +46,7 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-COLUMNS = ["raw", "raw-default", "ndjson", "csv", "arrow", "arrow>arrow", "arrow-f16"]
+COLUMNS = ["inspect", "raw", "raw-default", "ndjson", "csv", "arrow", "arrow>arrow", "arrow-f16"]
 RTOL, ATOL = 1e-5, 1e-6
 RTOL16, ATOL16 = 1e-3, 1e-4
 NUMPY_TYPES = {"float32": "<f4", "float64": "<f8", "float16": "<f2", "int64": "<i8", "int32": "<i4",
@@ -191,7 +193,31 @@ def decode_raw(data, expected, frames):
     return got
 
 
+def status(code):
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit {code}"
+
+
+def run_inspect(binary, case, timeout):
+    command = [binary, "inspect", os.path.join(HERE, case["model"])]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False, f"timed out after {timeout} s", command, ""
+    stderr = done.stderr.decode("utf-8", "replace")
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    if done.returncode != 0:
+        return False, f"{status(done.returncode)}: {lines[0] if lines else '(nothing on stderr)'}", command, stderr
+    return True, "", command, stderr
+
+
 def run_one(binary, case, column, entry, expected, timeout):
+    if column == "inspect":
+        return run_inspect(binary, case, timeout)
     case_dir = os.path.join(HERE, "cases", case["case"])
     model = os.path.join(HERE, case["model"])
     stdin = open(os.path.join(case_dir, entry["file"]), "rb").read()
@@ -211,7 +237,7 @@ def run_one(binary, case, column, entry, expected, timeout):
     lines = [line for line in stderr.splitlines() if line.strip()]
     if done.returncode != 0:
         first = lines[0] if lines else "(nothing on stderr)"
-        return False, f"exit {done.returncode}: {first}", command, stderr
+        return False, f"{status(done.returncode)}: {first}", command, stderr
     try:
         if column in ("raw", "raw-default"):
             got = decode_raw(done.stdout, expected, case["raw_frames"])
@@ -230,7 +256,9 @@ def run_one(binary, case, column, entry, expected, timeout):
     return True, ("stderr: " + lines[0]) if lines else "", command, stderr
 
 
-def runs_of(case):
+def runs_of(case, with_inspect=True):
+    if with_inspect:
+        yield "inspect", None
     for key, entry in case["formats"].items():
         yield key, entry
         if key == "raw" and any(not o["per_row"] for o in case["outputs"]):
@@ -291,7 +319,7 @@ def self_test(cases):
     bad = 0
     for case in cases:
         expected = json.load(open(os.path.join(HERE, "cases", case["case"], "expected.json")))
-        for column, _ in runs_of(case):
+        for column, _ in runs_of(case, with_inspect=False):
             for tamper in (False, True):
                 exp = json.loads(json.dumps(expected))
                 if tamper:
