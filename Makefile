@@ -105,12 +105,14 @@ fixtures: $(PYTHON)
 
 # The compatibility corpus (Tests/Fixtures/compat, committed): models from the real converters at the
 # versions pinned in requirements.txt (onnxruntime 1.21.0 like the library onnxpipe links), inputs in
-# every format and onnxruntime's outputs. Installs those pins into .venv (COMPAT_PYTHON for another
-# venv); torch's CPU build is optional: without it the committed torch cases are kept.
+# every format and onnxruntime's outputs. Installs those pins into a venv of their own, .venv-compat
+# (COMPAT_PYTHON for another), so the project's .venv keeps its versions; torch's CPU build is
+# optional: without it the committed torch cases are kept.
 COMPAT := Tests/Fixtures/compat
-COMPAT_PYTHON ?= $(PYTHON)
+COMPAT_PYTHON ?= .venv-compat/bin/python
 
-fixtures-compat: $(PYTHON)
+fixtures-compat:
+	@test -x $(COMPAT_PYTHON) || python3 -m venv $(dir $(COMPAT_PYTHON))..
 	$(COMPAT_PYTHON) -m pip install -q -r $(COMPAT)/requirements.txt
 	@if $(COMPAT_PYTHON) -m pip install -q -r $(COMPAT)/requirements-torch.txt; then \
 	  nice -n 10 $(COMPAT_PYTHON) $(COMPAT)/generate.py; \
