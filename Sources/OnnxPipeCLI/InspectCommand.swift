@@ -56,7 +56,9 @@ enum InspectCommand {
           $0
             ? "yes (a row's outputs are the same bytes alone and in runs of 64 and 1024)"
             : "no (outputs change in the last bits with the rows per run; --deterministic runs one row at a time)"
-        } ?? "unknown (the check needs numeric inputs and per-row outputs; --deterministic runs one row at a time)"))
+        }
+          ?? "unknown (the check needs numeric inputs and per-row outputs; --deterministic runs one row at a time)")
+    )
     if let calibration {
       lines.append(
         "calibration (\(onlineProcessors()) threads at once, as many as the default workers; synthetic rows):"

@@ -27,8 +27,8 @@ enum ScoreCommand {
       session = try ModelLoader.load(
         path: options.modelPath, intraThreads: options.intraThreads, optimization: options.optimization)
     }
-    let engine = runLayout(
-      OrtEngine(session: session), options, intraThreads: intraThreads, reporter: reporter)
+    let adapter = try adapt(OrtEngine(session: session), options)
+    let engine = runLayout(adapter, options, intraThreads: intraThreads, reporter: reporter)
     var configuration = PipelineConfiguration(
       workers: workers, window: options.queueDepthGiven ? options.queueDepth : 2 * workers)
     let outcome: PipelineOutcome
@@ -104,7 +104,8 @@ enum ScoreCommand {
       let format = try RawFormat(
         signature: engine.signature, outputNames: options.outputs, pinnedDimensions: options.pinnedDimensions)
       if let tuner = batchTuner(
-        options, format: format, engine: engine, intraThreads: intraThreads, reporter: reporter)
+        options, format: format, engine: engine, fixedRows: adapter.fixedRows, intraThreads: intraThreads,
+        reporter: reporter)
       {
         outcome = runPipeline(
           AdaptiveFrameSource(
@@ -147,9 +148,15 @@ enum ScoreCommand {
   /// run's work by its size (a tree ensemble sums its trees in another order),
   /// so `auto` leaves frames as they come there too.
   private static func batchTuner(
-    _ options: ScoreOptions, format: RawFormat, engine: any InferenceEngine, intraThreads: Int,
+    _ options: ScoreOptions, format: RawFormat, engine: any InferenceEngine, fixedRows: Int?,
+    intraThreads: Int,
     reporter: ProgressReporter
   ) -> BatchSizeTuner? {
+    if let fixedRows, format.inputRowBytes != nil {
+      // The model's own size: frames are cut (and merged) to it, so a frame's runs go to every worker.
+      reporter.note("batch_rows", "fixed(\(fixedRows))")
+      return BatchSizeTuner(fixedRows: fixedRows)
+    }
     guard format.inputRowBytes != nil, options.batchRows != 0 else {
       reporter.note("batch_rows", "off")
       return nil
@@ -173,12 +180,32 @@ enum ScoreCommand {
     return BatchSizeTuner()
   }
 
+  /// The model as the formats see it (`ModelAdapter`): outputs that are not
+  /// per row are left out, with one line on stderr unless `--outputs` chose,
+  /// and naming one in `--outputs` is a usage error.
+  private static func adapt(_ engine: OrtEngine, _ options: ScoreOptions) throws(PipeError) -> ModelAdapter {
+    let adapter = ModelAdapter(
+      engine, convertHalfFloats: options.input != "raw", pinnedDimensions: options.pinnedDimensions)
+    if let named = options.outputs, let output = adapter.leftOut.first(where: { named.contains($0.name) }) {
+      throw PipeError(
+        .usage,
+        "--outputs: output '\(output.name)' is not one row per record (a probe run returned \(output.description)), so no format can write it per record"
+      )
+    }
+    if options.outputs == nil, !adapter.leftOut.isEmpty {
+      let names = adapter.leftOut.map { "'\($0.name)' (\($0.description))" }.joined(separator: ", ")
+      try? FileDescriptor.standardError.writeAll(
+        "onnxpipe: leaving out outputs that are not one row per record: \(names)\n")
+    }
+    return adapter
+  }
+
   /// The engine as the pipeline uses it. Under `--deterministic`, a model
   /// whose rows can come out differently with the rows run beside them (the
   /// check fails or cannot run, or operators split work over intra-op
   /// threads) runs one row at a time, so no output depends on batching.
   private static func runLayout(
-    _ engine: OrtEngine, _ options: ScoreOptions, intraThreads: Int, reporter: ProgressReporter
+    _ engine: any InferenceEngine, _ options: ScoreOptions, intraThreads: Int, reporter: ProgressReporter
   ) -> any InferenceEngine {
     guard options.deterministic else { return engine }
     var invariant: Bool?
