@@ -47,6 +47,9 @@ extension OptionSpec {
       "format", short: "f", value: "FORMAT", commands: [.score],
       "Set both --in and --out (raw, arrow, ndjson or csv)."),
     OptionSpec(
+      "force", commands: [.score],
+      "Write binary output (raw frames, Arrow) even when stdout is a terminal."),
+    OptionSpec(
       "workers", short: "j", value: "N", commands: [.score, .bench],
       "Worker threads running the model (default: online CPUs); auto measures against --intra-threads."),
     OptionSpec(

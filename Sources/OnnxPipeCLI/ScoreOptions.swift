@@ -16,6 +16,8 @@ public struct ScoreOptions: Sendable, Equatable {
   public var optimization: String
   public var progress: Bool
   public var stats: Bool
+  /// `--force`: write binary output (raw frames, Arrow) to a terminal too.
+  public var force: Bool
   /// `raw`, or a text input format.
   public var input: String
   /// `raw`, or a text output format.
@@ -142,6 +144,7 @@ public struct ScoreOptions: Sendable, Equatable {
     optimization = try optimizationLevel(parsed)
     progress = parsed.has("progress")
     stats = parsed.has("stats")
+    force = parsed.has("force")
   }
 }
 
