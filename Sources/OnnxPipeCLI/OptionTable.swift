@@ -128,7 +128,7 @@ extension OptionSpec {
       "help", short: "h", commands: [.score, .inspect, .bench],
       "Show this help and exit."),
     OptionSpec(
-      "version", commands: [.score],
+      "version", short: "V", commands: [.score],
       "Show the version of onnxpipe and of ONNX Runtime, and exit."),
   ]
 }
