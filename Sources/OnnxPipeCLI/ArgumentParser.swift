@@ -47,7 +47,9 @@ public func parseArguments(_ arguments: [String]) throws(PipeError) -> ParsedArg
       let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
       if let equals = body.firstIndex(of: "=") { inlineValue = String(body[body.index(after: equals)...]) }
       guard let found = OptionSpec.table.first(where: { $0.long == name }) else {
-        throw PipeError(.usage, "unknown option '--\(name)'")
+        let guess = OptionSpec.suggestion(for: name, command: parsed.command)
+        throw PipeError(
+          .usage, "unknown option '--\(name)'" + (guess.map { "; did you mean '--\($0)'?" } ?? ""))
       }
       spec = found
     } else {

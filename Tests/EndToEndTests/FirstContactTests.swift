@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// What a new user meets first: the help and the version.
+/// What a new user meets first: the help, the version, and what a mistyped
+/// option or a bad value is told.
 @Suite struct FirstContactTests {
   static let iris = repositoryRoot.appendingPathComponent("examples/iris").path
 
@@ -50,6 +51,26 @@ import Testing
     #expect(short.status == 0)
     #expect(String(decoding: short.stdout, as: UTF8.self).hasPrefix("onnxpipe 0.1.0 (ONNX Runtime "))
     #expect(short.stdout == (try run(["--version"])).stdout)
+  }
+
+  @Test(arguments: [
+    (["--inn", "csv", "m.onnx"], "onnxpipe: unknown option '--inn'; did you mean '--in'?"),
+    (["--ouptuts=label", "m.onnx"], "onnxpipe: unknown option '--ouptuts'; did you mean '--outputs'?"),
+    (["inspect", "--jsn", "m.onnx"], "onnxpipe: unknown option '--jsn'; did you mean '--json'?"),
+    (
+      ["--in", "csv", "--max-record-bytes", "4X", "m.onnx"],
+      "onnxpipe: --max-record-bytes: expected a size up to 4G such as 1048576, 64M or 1G, got '4X'"
+    ),
+    (
+      ["--format", "xml", "m.onnx"],
+      "onnxpipe: --format: unknown format 'xml' (known: raw, arrow, ndjson, csv, lines)"
+    ),
+  ])
+  func usageErrorsNameTheOptionGivenOrTheOneMeant(arguments: [String], message: String) throws {
+    let result = try run(arguments)
+    #expect(result.status == 64)
+    #expect(result.stderr == message + "\nSee 'onnxpipe --help'.\n")
+    #expect(result.stdout.isEmpty)
   }
 }
 
