@@ -6,10 +6,10 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps build demo test interop test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures bench bench-quick bench-text bench-deps clean
+.PHONY: all deps build demo test interop test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures fixtures-compat compat-report bench bench-quick bench-text bench-deps clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
-SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests
+SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests|SignalTests|InputRobustnessTests
 
 all: build
 
@@ -102,6 +102,29 @@ $(PYTHON):
 
 fixtures: $(PYTHON)
 	$(PYTHON) Tests/Fixtures/generate.py
+
+# The compatibility corpus (Tests/Fixtures/compat, committed): models from the real converters at the
+# versions pinned in requirements.txt (onnxruntime 1.21.0 like the library onnxpipe links), inputs in
+# every format and onnxruntime's outputs. Installs those pins into a venv of their own, .venv-compat
+# (COMPAT_PYTHON for another), so the project's .venv keeps its versions; torch's CPU build is
+# optional: without it the committed torch cases are kept.
+COMPAT := Tests/Fixtures/compat
+COMPAT_PYTHON ?= .venv-compat/bin/python
+
+fixtures-compat:
+	@test -x $(COMPAT_PYTHON) || python3 -m venv $(dir $(COMPAT_PYTHON))..
+	$(COMPAT_PYTHON) -m pip install -q -r $(COMPAT)/requirements.txt
+	@if $(COMPAT_PYTHON) -m pip install -q -r $(COMPAT)/requirements-torch.txt; then \
+	  nice -n 10 $(COMPAT_PYTHON) $(COMPAT)/generate.py; \
+	else \
+	  echo "fixtures-compat: no CPU build of torch to install; keeping the committed torch cases" >&2; \
+	  nice -n 10 $(COMPAT_PYTHON) $(COMPAT)/generate.py --no-torch; \
+	fi
+
+# How today's binary does on the corpus: one line per case and format, never fails (not in `make test` yet).
+compat-report: $(PYTHON)
+	$(SWIFT) build --product onnxpipe
+	$(PYTHON) $(COMPAT)/check.py --report .build/debug/onnxpipe
 
 # GNU parallel is one of the baselines.
 bench-deps:

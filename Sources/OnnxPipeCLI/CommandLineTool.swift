@@ -7,6 +7,7 @@ public enum CommandLineTool {
   /// Runs onnxpipe with `arguments` (without the program name).
   public static func main(_ arguments: [String]) -> Int32 {
     Signals.blockTerminationSignals()
+    Signals.startWatching()
     let parsed: ParsedArguments
     do {
       parsed = try parseArguments(arguments)

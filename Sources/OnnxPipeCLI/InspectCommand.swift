@@ -9,6 +9,9 @@ enum InspectCommand {
     let signature = OrtEngine(session: session).signature
     let header = ModelHeader.read(path: path)
     let layout = try? RawFormat(signature: signature, pinnedDimensions: pinned)
+    // Checked at 1, 64 and 1024 rows a run, the default text --batch-size.
+    let invariant = BatchCalibration.batchInvariance(
+      engine: OrtEngine(session: session), pinnedDimensions: pinned, largest: 1024)
     var calibration: BatchCalibration?
     if parsed.has("calibrate") {
       guard let layout, layout.inputRowBytes != nil else {
@@ -24,7 +27,9 @@ enum InspectCommand {
       }
     }
     if parsed.has("json") {
-      return json(path: path, signature: signature, header: header, layout: layout, calibration: calibration)
+      return json(
+        path: path, signature: signature, header: header, layout: layout, invariant: invariant,
+        calibration: calibration)
     }
     var lines = ["model: \(path)"]
     lines.append("producer: \(signature.producer)\(header.map { " \($0.producerVersion)" } ?? "")")
@@ -45,6 +50,13 @@ enum InspectCommand {
         lines.append("  not usable as raw frames: \(error.message)")
       }
     }
+    lines.append(
+      "batch_invariant: "
+        + (invariant.map {
+          $0
+            ? "yes (a row's outputs are the same bytes alone and in runs of 64 and 1024)"
+            : "no (outputs change in the last bits with the rows per run; --deterministic runs one row at a time)"
+        } ?? "unknown (the check needs numeric inputs and per-row outputs; --deterministic runs one row at a time)"))
     if let calibration {
       lines.append(
         "calibration (\(onlineProcessors()) threads at once, as many as the default workers; synthetic rows):"
@@ -75,7 +87,7 @@ enum InspectCommand {
   }
 
   private static func json(
-    path: String, signature: ModelSignature, header: ModelHeader?, layout: RawFormat?,
+    path: String, signature: ModelSignature, header: ModelHeader?, layout: RawFormat?, invariant: Bool?,
     calibration: BatchCalibration?
   ) -> String {
     func specs(_ list: [TensorSpec]) -> String {
@@ -114,6 +126,7 @@ enum InspectCommand {
     if let layout {
       fields.append("\"raw_row_bytes\":\(layout.inputRowBytes.map(String.init) ?? "null")")
     }
+    fields.append("\"batch_invariant\":\(invariant.map { String($0) } ?? "null")")
     if let calibration {
       let points = calibration.points.map { "{\"rows\":\($0.rows),\"rows_per_s\":\(Int($0.rowsPerSecond))}" }
       fields.append(

@@ -68,6 +68,19 @@ extension OptionSpec {
       "columns", value: "LIST", commands: [.score],
       "CSV and Arrow: the columns feeding the inputs, in model order (default: every numeric column)."),
     OptionSpec(
+      "header", commands: [.score],
+      "CSV: the first line is the header, even when every field of it is a number."),
+    OptionSpec(
+      "no-header", commands: [.score],
+      "CSV: there is no header line; columns are named by number from 1 (--columns 1,2,3)."),
+    OptionSpec(
+      "prefix", value: "TEXT", commands: [.score],
+      "Put TEXT before each output's name (NDJSON keys, CSV and Arrow columns), e.g. pred_."),
+    OptionSpec(
+      "deterministic", commands: [.score],
+      "Output bytes independent of timing and --batch-size: models whose results depend on the batch run one row at a time."
+    ),
+    OptionSpec(
       "batch-size", value: "N", commands: [.score],
       "Text formats: records per model run, at most (default: 1024)."),
     OptionSpec(

@@ -27,7 +27,8 @@ enum ScoreCommand {
       session = try ModelLoader.load(
         path: options.modelPath, intraThreads: options.intraThreads, optimization: options.optimization)
     }
-    let engine = OrtEngine(session: session)
+    let engine = runLayout(
+      OrtEngine(session: session), options, intraThreads: intraThreads, reporter: reporter)
     var configuration = PipelineConfiguration(
       workers: workers, window: options.queueDepthGiven ? options.queueDepth : 2 * workers)
     let outcome: PipelineOutcome
@@ -42,7 +43,9 @@ enum ScoreCommand {
       let pipeline = Pipeline(
         source: source, processor: processor, sink: FileDescriptorSink(.standardOutput),
         configuration: configuration, stats: stats, deadLetters: deadLetters)
-      Signals.watch { [pipeline] signal in pipeline.interrupt(signal: signal) }
+      Signals.onInterrupt({ [pipeline] signal in pipeline.interrupt(signal: signal) }) { [stats] in
+        stats.bytesOut.load(ordering: .relaxed) &+ stats.rows.load(ordering: .relaxed)
+      }
       if live { reporter.startLiveLine() }
       return pipeline.run()
     }
@@ -53,7 +56,10 @@ enum ScoreCommand {
         skipBlankRecords: options.input != "lines")
       var header: [UInt8]?
       var firstRecord: [UInt8]?
-      if options.input == "csv" {
+      if options.input == "csv" && options.csvHeader == .absent {
+        guard let record = try source.peekRecord() else { return .success }  // empty input
+        firstRecord = record
+      } else if options.input == "csv" {
         guard let record = try source.nextRecord() else { return .success }  // no header: empty input
         if record.oversized { throw PipeError(.data, "line 1: CSV header longer than --max-record-bytes") }
         header = record.bytes
@@ -64,15 +70,16 @@ enum ScoreCommand {
         output: TextOutputFormat(rawValue: options.output) ?? .ndjson,
         mapping: TextFormat.Mapping(
           fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
-          outputNames: options.outputs),
+          outputNames: options.outputs, outputPrefix: options.outputPrefix),
         keep: options.keep, onError: options.onError, maxRecordBytes: options.maxRecordBytes,
-        csvHeaderRecord: header, firstRecord: firstRecord)
+        csvHeaderRecord: header, csvHeaderPolicy: options.csvHeader, firstRecord: firstRecord)
       var arrowWriter: ArrowOutputWriter?
       if options.output == "arrow" {
         arrowWriter = try ArrowFormat.writer(format: format, engine: engine, modelName: modelName(options))
         configuration.preamble = arrowWriter!.schemaMessage
       } else {
         if format.needsProbe { try format.probeOutputs(engine: engine) }
+        try format.checkKeptNames()
         configuration.preamble = format.outputHeader()
       }
       let deadLetters = try options.errorsPath.map { (path) throws(PipeError) in try openForWriting(path) }
@@ -88,7 +95,7 @@ enum ScoreCommand {
         schema: schema, engine: engine, output: options.output,
         mapping: TextFormat.Mapping(
           fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
-          outputNames: options.outputs),
+          outputNames: options.outputs, outputPrefix: options.outputPrefix),
         keep: options.keep, onError: options.onError, modelName: modelName(options), stats: stats)
       configuration.preamble = preamble
       let deadLetters = try options.errorsPath.map { (path) throws(PipeError) in try openForWriting(path) }
@@ -140,7 +147,7 @@ enum ScoreCommand {
   /// run's work by its size (a tree ensemble sums its trees in another order),
   /// so `auto` leaves frames as they come there too.
   private static func batchTuner(
-    _ options: ScoreOptions, format: RawFormat, engine: OrtEngine, intraThreads: Int,
+    _ options: ScoreOptions, format: RawFormat, engine: any InferenceEngine, intraThreads: Int,
     reporter: ProgressReporter
   ) -> BatchSizeTuner? {
     guard format.inputRowBytes != nil, options.batchRows != 0 else {
@@ -164,6 +171,26 @@ enum ScoreCommand {
       return nil
     }
     return BatchSizeTuner()
+  }
+
+  /// The engine as the pipeline uses it. Under `--deterministic`, a model
+  /// whose rows can come out differently with the rows run beside them (the
+  /// check fails or cannot run, or operators split work over intra-op
+  /// threads) runs one row at a time, so no output depends on batching.
+  private static func runLayout(
+    _ engine: OrtEngine, _ options: ScoreOptions, intraThreads: Int, reporter: ProgressReporter
+  ) -> any InferenceEngine {
+    guard options.deterministic else { return engine }
+    var invariant: Bool?
+    if intraThreads == 1 {
+      invariant = BatchCalibration.batchInvariance(
+        engine: engine, pinnedDimensions: options.pinnedDimensions,
+        largest: options.isText ? options.batchSize : 4096)
+    }
+    let reason =
+      intraThreads > 1 ? "intra_threads" : invariant == nil ? "unchecked" : "outputs_depend_on_batch"
+    reporter.note("runs", invariant == true ? "batched(batch_invariant)" : "one_row(\(reason))")
+    return invariant == true ? engine : RunSplittingEngine(engine, rowsPerRun: 1)
   }
 
   /// `batch_rows=4096(auto) batch_tuning=64:1210000,512:2870000,4096:3020000`

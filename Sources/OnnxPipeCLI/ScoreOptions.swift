@@ -37,6 +37,12 @@ public struct ScoreOptions: Sendable, Equatable {
   public var threadsAuto: Bool
   /// Whether `--queue-depth` was given (else it follows the workers chosen).
   public var queueDepthGiven: Bool
+  /// `--header`, `--no-header`, or neither (detect).
+  public var csvHeader: CSVHeaderPolicy
+  /// `--prefix`: put before every output's name.
+  public var outputPrefix: String
+  /// `--deterministic`: no result may depend on how records were batched.
+  public var deterministic: Bool
 
   /// Whether records are text (NDJSON, CSV, lines) rather than raw frames or Arrow.
   public var isText: Bool { input != "raw" && input != "arrow" }
@@ -149,6 +155,18 @@ public struct ScoreOptions: Sendable, Equatable {
     optimization = try optimizationLevel(parsed)
     progress = parsed.has("progress")
     stats = parsed.has("stats")
+    if parsed.has("header") && parsed.has("no-header") {
+      throw PipeError(.usage, "--header and --no-header contradict each other; give one")
+    }
+    csvHeader = parsed.has("no-header") ? .absent : parsed.has("header") ? .present : .detect
+    if input != "csv", let option = ["header", "no-header"].first(where: parsed.has) {
+      throw PipeError(.usage, "--\(option) applies to --in csv")
+    }
+    outputPrefix = parsed.value("prefix") ?? ""
+    if outputPrefix.isEmpty == false && output == "raw" {
+      throw PipeError(.usage, "--prefix names outputs in NDJSON, CSV and Arrow; raw frames carry no names")
+    }
+    deterministic = parsed.has("deterministic")
     force = parsed.has("force")
   }
 }

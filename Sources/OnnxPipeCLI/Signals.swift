@@ -1,4 +1,5 @@
 import OnnxPipeCore
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -8,35 +9,68 @@ import OnnxPipeCore
 ///
 /// `blockTerminationSignals()` must run on the main thread before any other
 /// thread starts, so every thread inherits the mask and only the watcher
-/// thread receives them. The first signal calls the handler (stop reading,
-/// flush what was read); a second one exits at once.
+/// thread receives them; `startWatching()` starts that thread at once, so a
+/// signal is never left pending whatever the program is doing.
+///
+/// What a signal does depends on the state the program is in:
+///
+/// ```
+///   no pipeline yet (model loading,      -> exit 128+N at once: nothing was scored
+///   waiting for a CSV header or schema)
+///   pipeline running                     -> stop reading; score and write what was
+///                                           read; exit 128+N when it is written
+///     ... output stalled for `stallLimit` -> exit 128+N (a reader downstream that
+///                                           stopped reading would hold us for ever)
+///   a second signal                      -> exit 128+N at once
+/// ```
 enum Signals {
+  /// How long output may make no progress after a signal before we give up on flushing it.
+  static let stallLimitNanoseconds: UInt64 = 2_000_000_000
+
+  /// What the first signal does while a pipeline runs, and how its progress is read.
+  private struct Handler: Sendable {
+    var interrupt: @Sendable (Int32) -> Void
+    var progress: @Sendable () -> Int
+  }
+
+  private static let handler = Mutex<Handler?>(nil)
+
   /// Blocks SIGINT and SIGTERM in the calling thread and ignores SIGPIPE, so
   /// writes to a closed pipe fail with EPIPE instead of killing us mid-write.
   static func blockTerminationSignals() {
-    var set = sigset_t()
-    sigemptyset(&set)
-    sigaddset(&set, SIGINT)
-    sigaddset(&set, SIGTERM)
+    var set = terminationSet()
     pthread_sigmask(SIG_BLOCK, &set, nil)
     signal(SIGPIPE, SIG_IGN)
   }
 
-  /// Starts the watcher thread; `handler` runs on it for the first signal.
-  static func watch(_ handler: @escaping @Sendable (Int32) -> Void) {
+  /// While a pipeline runs, the first signal calls `interrupt` instead of
+  /// exiting; `progress` is any count that grows while output is written.
+  static func onInterrupt(
+    _ interrupt: @escaping @Sendable (Int32) -> Void, progress: @escaping @Sendable () -> Int
+  ) {
+    handler.withLock { $0 = Handler(interrupt: interrupt, progress: progress) }
+  }
+
+  /// Starts the watcher thread (once, from `main`).
+  static func startWatching() {
     OwnedThread {
-      var set = sigset_t()
-      sigemptyset(&set)
-      sigaddset(&set, SIGINT)
-      sigaddset(&set, SIGTERM)
-      var first = true
+      var set = terminationSet()
+      var received: Int32 = 0
+      while sigwait(&set, &received) != 0 {}
+      guard let current = handler.withLock({ $0 }) else { _exit(128 + received) }
+      current.interrupt(received)
+      // Flushing: wait for a second signal, or for the output to stall.
+      var last = current.progress()
+      var lastChange = monotonicNanoseconds()
       while true {
-        var received: Int32 = 0
-        guard sigwait(&set, &received) == 0 else { continue }
-        if first {
-          first = false
-          handler(received)
-        } else {
+        var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+        let again = sigtimedwait(&set, nil, &timeout)
+        if again > 0 { _exit(128 + again) }
+        let now = current.progress()
+        if now != last {
+          last = now
+          lastChange = monotonicNanoseconds()
+        } else if monotonicNanoseconds() - lastChange > stallLimitNanoseconds {
           _exit(128 + received)
         }
       }
@@ -52,5 +86,13 @@ enum Signals {
     pthread_sigmask(SIG_UNBLOCK, &set, nil)
     raise(SIGPIPE)
     _exit(128 + SIGPIPE)
+  }
+
+  private static func terminationSet() -> sigset_t {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    return set
   }
 }

@@ -19,7 +19,7 @@ let mixedReasons: [(Int, String)] = [
   (2, "input 'X': expected 4 values, got 3"),
   (3, "invalid JSON at column 1: expected a JSON object, found 'n'"),
   (4, "input 'X': expected a number, got the string \"a\""),
-  (5, "missing field 'X' for input 'X'"),
+  (5, "missing field 'X' for input 'X' (the record has 'Y'; feed the input from one with --input X=FIELD)"),
   (6, "input 'X': expected a number, got 'NaN'"),
   (7, "input 'X': expected a number, got 'Infinity'"),
   (8, "record longer than --max-record-bytes 100"),

@@ -55,6 +55,37 @@ func split(
     #expect(records.map(\.1) == [1, 2, 3])
   }
 
+  /// An endless record (`/dev/zero`) never ends: it must come out at the limit, not at its end.
+  @Test(arguments: [RecordSplitter.Syntax.lines, .csv])
+  func anEndlessRecordIsHandedOverAtTheLimitAndNothingIsHeld(syntax: RecordSplitter.Syntax) {
+    var splitter = RecordSplitter(syntax: syntax, maxRecordBytes: 100)
+    var buffer = InputBuffer(capacity: 16)
+    var payload: [UInt8] = []
+    buffer.write(repeatElement(UInt8(ascii: "z"), count: 60))
+    #expect(splitter.next(&buffer, seenEOF: false, into: &payload) == nil)
+    buffer.write(repeatElement(UInt8(ascii: "z"), count: 60))
+    let span = splitter.next(&buffer, seenEOF: false, into: &payload)
+    #expect(span == RecordSpan(range: 0..<RecordSplitter.oversizedPrefix, line: 1, oversized: true))
+    #expect(buffer.readableBytes == 0)
+    for _ in 0..<100 {
+      buffer.write(repeatElement(UInt8(ascii: "z"), count: 1000))
+      #expect(splitter.next(&buffer, seenEOF: false, into: &payload) == nil)
+      #expect(buffer.readableBytes == 0)
+    }
+    #expect(payload.count == RecordSplitter.oversizedPrefix)
+  }
+
+  /// After an oversized record the next one starts after its end, even a CSV
+  /// quoted field's newlines counted, and the line numbers stay right.
+  @Test(arguments: [1, 7, 64])
+  func theRecordAfterAnOversizedOneKeepsItsLineNumber(chunk: Int) {
+    let long = "\"" + String(repeating: "y\n", count: 80) + "\",2"
+    let records = split("a,b\n\(long)\nok,1\n", syntax: .csv, chunk: chunk, maxRecordBytes: 100)
+    #expect(records.map(\.0) == ["a,b", String(long.prefix(RecordSplitter.oversizedPrefix)), "ok,1"])
+    #expect(records.map(\.1) == [1, 2, 83])
+    #expect(records.map(\.2) == [false, true, false])
+  }
+
   @Test func aRecordOfExactlyTheMaximumIsAccepted() {
     let records = split("12345\n", syntax: .lines, chunk: 2, maxRecordBytes: 5)
     #expect(records.map(\.0) == ["12345"])

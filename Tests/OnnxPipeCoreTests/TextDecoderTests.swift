@@ -65,7 +65,14 @@ func decodeNDJSON(
   @Test(arguments: [
     (#"{"x": [1, 2]}"#, "input 'x': expected 3 values, got 2"),
     (#"{"x": [1, 2, 3, 4]}"#, "input 'x': expected 3 values, got 4"),
-    (#"{"y": [1, 2, 3]}"#, "missing field 'x' for input 'x'"),
+    (
+      #"{"y": [1, 2, 3], "z": {"x": 1}}"#,
+      "missing field 'x' for input 'x' (the record has 'y', 'z'; feed the input from one with --input x=FIELD)"
+    ),
+    (
+      #"{}"#,
+      "missing field 'x' for input 'x' (the record has no fields; feed the input from one with --input x=FIELD)"
+    ),
     (#"{"x": [1, "a", 3]}"#, "input 'x': expected a number, got the string \"a\""),
     (#"{"x": [1, NaN, 3]}"#, "input 'x': expected a number, got 'NaN'"),
     (#"{"x": [1, Infinity, 3]}"#, "input 'x': expected a number, got 'Infinity'"),

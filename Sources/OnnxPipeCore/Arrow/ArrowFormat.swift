@@ -31,18 +31,19 @@ public enum ArrowFormat {
               field: field, nodes: layout.columnNodes[column]..<layout.columnNodes[column] + field.nodeCount,
               buffers: layout.columnBuffers[column]..<layout.columnBuffers[column] + field.bufferCount))
         }
-        let outputs = Set(selected.map { signature.outputs[$0].name })
+        let outputs = Set(selected.map { mapping.outputPrefix + signature.outputs[$0].name })
         if let clash = schema.fields.first(where: { outputs.contains($0.name) }) {
           throw PipeError(
             .usage,
-            "--keep: the input column '\(clash.name)' has an output's name; choose outputs with --outputs")
+            "--keep: the input column '\(clash.name)' has the name of an output column, which would then appear twice; rename the outputs with --prefix (e.g. --prefix pred_)"
+          )
         }
       }
       let probe =
         ArrowOutputWriter.needsProbe(signature, outputs: selected)
         ? try TextFormat.probe(engine: engine, inputs: inputs, outputs: selected) : nil
       let writer = try ArrowOutputWriter(
-        signature: signature, outputs: selected, probe: probe, kept: kept,
+        signature: signature, outputs: selected, namePrefix: mapping.outputPrefix, probe: probe, kept: kept,
         metadata: outputMetadata(schema.metadata, modelName: modelName, signature: signature))
       rendering = .arrow(writer)
       preamble = writer.schemaMessage
@@ -52,7 +53,8 @@ public enum ArrowFormat {
           .usage, "--keep with --in arrow needs --out arrow (the input columns are copied through)")
       }
       var format = try TextFormat(
-        writing: TextOutputFormat(rawValue: output)!, signature: signature, outputNames: mapping.outputNames)
+        writing: TextOutputFormat(rawValue: output)!, signature: signature, outputNames: mapping.outputNames,
+        outputPrefix: mapping.outputPrefix)
       if format.needsProbe {
         format.learnOutputs(from: try TextFormat.probe(engine: engine, inputs: inputs, outputs: selected))
       }
@@ -78,7 +80,7 @@ public enum ArrowFormat {
       ArrowOutputWriter.needsProbe(engine.signature, outputs: selected)
       ? try TextFormat.probe(engine: engine, inputs: format.inputs, outputs: selected) : nil
     return try ArrowOutputWriter(
-      signature: engine.signature, outputs: selected, probe: probe, kept: [],
+      signature: engine.signature, outputs: selected, namePrefix: format.outputPrefix, probe: probe, kept: [],
       metadata: outputMetadata([], modelName: modelName, signature: engine.signature))
   }
 

@@ -43,12 +43,13 @@ public struct ArrowOutputWriter: Sendable {
 
   /// - Parameters:
   ///   - outputs: the selected outputs (indices into `signature.outputs`).
+  ///   - namePrefix: put before each output's name (`--prefix`).
   ///   - probe: one run's outputs, to learn row shapes the signature leaves free.
   ///   - kept: the input schema's columns to copy through, if `--keep`.
   ///   - metadata: the output schema's metadata.
   init(
-    signature: ModelSignature, outputs: [Int], probe: [OutputTensor]?, kept: [ArrowKeptColumn],
-    metadata: [ArrowKeyValue]
+    signature: ModelSignature, outputs: [Int], namePrefix: String = "", probe: [OutputTensor]?,
+    kept: [ArrowKeptColumn], metadata: [ArrowKeyValue]
   ) throws(PipeError) {
     var columns: [ArrowOutputColumn] = []
     for (position, index) in outputs.enumerated() {
@@ -69,14 +70,16 @@ public struct ArrowOutputWriter: Sendable {
           row = Array(probe[position].shape.dropFirst())
         }
         columns.append(
-          ArrowOutputColumn(index: index, name: spec.name, kind: .tensor(element, rowShape: row)))
+          ArrowOutputColumn(index: index, name: namePrefix + spec.name, kind: .tensor(element, rowShape: row))
+        )
       case .other:
         guard spec.isSequenceOfMaps else {
           throw PipeError(
             .model, "output '\(spec.name)' is \(spec.typeDescription), which Arrow output cannot write")
         }
         columns.append(
-          ArrowOutputColumn(index: index, name: spec.name, kind: .map(stringKeys: spec.hasStringMapKeys)))
+          ArrowOutputColumn(
+            index: index, name: namePrefix + spec.name, kind: .map(stringKeys: spec.hasStringMapKeys)))
       }
     }
     self.columns = columns

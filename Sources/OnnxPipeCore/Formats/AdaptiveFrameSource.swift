@@ -18,6 +18,8 @@ public struct AdaptiveFrameSource: BatchSource {
   private let input: FileDescriptor
   private var buffer: InputBuffer
   private var decoder: LengthPrefixedFrameDecoder
+  /// The stream's first bytes, to explain a bad first frame.
+  private var streamHead = StreamHead()
   private let rowBytes: Int
   /// Whether a large frame can be read slice by slice (one input: rows are contiguous).
   private let streamsSlices: Bool
@@ -70,6 +72,9 @@ public struct AdaptiveFrameSource: BatchSource {
       if streaming != nil { return try nextStreamedSlice() }
       if interrupted { return takeMerged() }
       while let prefix = buffer.peekUInt32LE() {
+        if framesRead == 0 && frames.isEmpty {
+          try streamHead.check(buffer, maxPayloadBytes: decoder.maxPayloadBytes)
+        }
         let length = Int(prefix)
         let small =
           length <= decoder.maxPayloadBytes && length % rowBytes == 0 && 2 * (length / rowBytes) < targetRows
@@ -197,7 +202,7 @@ public struct AdaptiveFrameSource: BatchSource {
         streaming = nil
         throw PipeError(
           .data,
-          "frame \(frame.number) (byte \(frame.offset)): truncated: stream ended at byte \(frame.offset + 4 + UInt64(got)), \(length - got) of its \(length) payload bytes missing"
+          "frame \(frame.number) (byte \(frame.offset)): truncated: stream ended at byte \(frame.offset + 4 + UInt64(got)), \(length - got) of its \(length) payload bytes missing\(frame.number == 1 ? streamHead.hint : "")"
         )
       }
       guard wakeup.waitForInput(input, milliseconds: -1) else {

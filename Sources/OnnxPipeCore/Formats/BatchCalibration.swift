@@ -56,16 +56,24 @@ public struct BatchCalibration: Sendable, Equatable {
   }
 
   /// Whether each of `count` synthetic rows comes out byte for byte the same
-  /// scored alone as scored with the others in one run: merging frames is
-  /// only safe when they agree.
-  public static func isBatchInvariant(engine: any InferenceEngine, format: RawFormat, count: Int = 64)
-    throws -> Bool
-  {
+  /// scored alone as scored with the others in one run, and (when `largest`
+  /// is more than `count`) as the first rows of a run of `largest`: merging
+  /// frames, or batching records by arrival, is only safe when they agree.
+  public static func isBatchInvariant(
+    engine: any InferenceEngine, format: RawFormat, count: Int = 64, largest: Int = 0
+  ) throws -> Bool {
     guard format.inputRowBytes != nil, count > 0 else {
       throw PipeError(.model, "calibration needs a model whose inputs are all numeric")
     }
     let together = syntheticRows(format, count: count)
-    let outputs = try together.withUnsafeBytes { try run(engine, format, $0) }
+    var runs = [try together.withUnsafeBytes { try run(engine, format, $0) }]
+    if largest > count {
+      // The same rows lead a longer run: the generator gives the same values first.
+      let outputs = try syntheticRows(format, count: largest).withUnsafeBytes { try run(engine, format, $0) }
+      try requirePerRow(outputs, rows: largest)
+      runs.append(outputs.map { $0.rows(0..<count) })
+    }
+    try requirePerRow(runs[0], rows: count)
     for row in 0..<count {
       // A frame holds each input's rows in turn: gather this row's part of each.
       var alone: [UInt8] = []
@@ -76,9 +84,32 @@ public struct BatchCalibration: Sendable, Equatable {
         start += width * count
       }
       let single = try alone.withUnsafeBytes { try run(engine, format, $0) }
-      guard zip(single, outputs).allSatisfy({ $0 == $1.rows(row..<row + 1) }) else { return false }
+      for outputs in runs {
+        guard zip(single, outputs).allSatisfy({ $0 == $1.rows(row..<row + 1) }) else { return false }
+      }
     }
     return true
+  }
+
+  /// Throws unless every output has one row per input row (an output that
+  /// is not per row cannot be compared row by row).
+  private static func requirePerRow(_ outputs: [OutputTensor], rows: Int) throws(PipeError) {
+    if let output = outputs.first(where: { $0.rowCount != rows }) {
+      throw PipeError(
+        .model, "an output has \(output.rowCount) rows for \(rows) input rows: not per row, so not comparable")
+    }
+  }
+
+  /// Whether `engine`'s rows come out the same alone and in runs of up to
+  /// `largest` rows (see `isBatchInvariant`), or nil when that cannot be
+  /// checked: inputs that are not all numeric tensors of known row size.
+  public static func batchInvariance(
+    engine: any InferenceEngine, pinnedDimensions: [String: Int], largest: Int = 0
+  ) -> Bool? {
+    guard let format = try? RawFormat(signature: engine.signature, pinnedDimensions: pinnedDimensions),
+      format.inputRowBytes != nil
+    else { return nil }
+    return try? isBatchInvariant(engine: engine, format: format, largest: largest)
   }
 
   /// Rows/s of `workers` threads each running `rows` (`size` rows) for about

@@ -31,6 +31,8 @@ public struct LengthPrefixedFrameDecoder {
   public let maxPayloadBytes: Int
   private var state = State.header
   private var framesDecoded = 0
+  /// The stream's first bytes, to explain a bad first frame.
+  private var streamHead = StreamHead()
 
   public init(maxPayloadBytes: Int) {
     precondition(maxPayloadBytes >= 0, "maxPayloadBytes must not be negative, got \(maxPayloadBytes)")
@@ -45,6 +47,7 @@ public struct LengthPrefixedFrameDecoder {
         let offset = buffer.streamOffset
         guard let rawLength = buffer.peekUInt32LE() else { return nil }
         let number = framesDecoded + 1
+        if number == 1 { try streamHead.check(buffer, maxPayloadBytes: maxPayloadBytes) }
         guard let length = Int(exactly: rawLength), length <= maxPayloadBytes else {
           throw PipeError(
             .data,
@@ -98,12 +101,35 @@ public struct LengthPrefixedFrameDecoder {
         "frame \(framesDecoded + 1) (byte \(offset)): truncated: stream ended at byte \(offset + UInt64(buffer.readableBytes)) inside the 4-byte length"
       )
     case .payload(let number, let offset, let bytes, let filled):
+      let hint = number == 1 ? streamHead.hint : ""
       throw PipeError(
         .data,
-        "frame \(number) (byte \(offset)): truncated: stream ended at byte \(offset + 4 + UInt64(filled)), \(bytes.count - filled) of its \(bytes.count) payload bytes missing"
+        "frame \(number) (byte \(offset)): truncated: stream ended at byte \(offset + 4 + UInt64(filled)), \(bytes.count - filled) of its \(bytes.count) payload bytes missing\(hint)"
       )
     }
   }
+}
+
+/// The first bytes of a stream read as raw frames. A text or compressed
+/// stream read as frames is named for what it looks like, rather than
+/// reported as an absurd first length (or allocated as one).
+struct StreamHead {
+  private var bytes: [UInt8] = []
+
+  /// Notes the stream's first bytes (at frame 1's length prefix) and throws
+  /// when they are text, or another known format whose "length" is over the limit.
+  mutating func check(_ buffer: InputBuffer, maxPayloadBytes: Int) throws(PipeError) {
+    bytes = buffer.withReadableBytes { Array($0.prefix(512)) }
+    guard let guess = InputSniffer.describe(bytes, expected: "raw"), let length = buffer.peekUInt32LE() else {
+      return
+    }
+    if length > maxPayloadBytes || InputSniffer.looksLikeText(bytes) {
+      throw PipeError(.data, "frame 1 (byte 0): not a raw frame stream: the input looks like \(guess)")
+    }
+  }
+
+  /// `; the input looks like ...` for an error about frame 1, or nothing.
+  var hint: String { sniffedHint(bytes, expected: "raw") }
 }
 
 /// Encodes the raw frame format (see `LengthPrefixedFrameDecoder`).

@@ -13,23 +13,42 @@ extension TextFormat {
       }
       needsComma = true
     }
-    for spec in outputs {
-      let names: [String]
-      if let keys = spec.mapKeys {
-        names = keys.map { "\(spec.name)_\($0)" }
-      } else if let elements = spec.rowElements, elements != 1 || spec.isMap {
-        names = (0..<elements).map { "\(spec.name)_\($0)" }
-      } else {
-        names = [spec.name]
-      }
-      for name in names {
-        if needsComma { out.append(UInt8(ascii: ",")) }
-        needsComma = true
-        CSVRecord.appendField(Array(name.utf8), to: &out)
-      }
+    for name in outputColumnNames() {
+      if needsComma { out.append(UInt8(ascii: ",")) }
+      needsComma = true
+      CSVRecord.appendField(Array(name.utf8), to: &out)
     }
     out.append(0x0A)
     return out
+  }
+
+  /// The names the outputs are written under: NDJSON keys, or CSV columns (one per element or map key).
+  func outputColumnNames() -> [String] {
+    guard output == .csv else { return outputs.map(\.name) }
+    return outputs.flatMap { spec -> [String] in
+      if let keys = spec.mapKeys { return keys.map { "\(spec.name)_\($0)" } }
+      if let elements = spec.rowElements, elements != 1 || spec.isMap {
+        return (0..<elements).map { "\(spec.name)_\($0)" }
+      }
+      return [spec.name]
+    }
+  }
+
+  /// Refuses `--keep` when a kept CSV column or the `line` key has an
+  /// output's name: the output record would hold the name twice. (NDJSON
+  /// records are checked one by one, as their keys are read.)
+  public func checkKeptNames() throws(PipeError) {
+    guard keep else { return }
+    let kept =
+      input == .csv ? csvHeader.map { String(decoding: $0, as: UTF8.self) } : input == .lines ? ["line"] : []
+    let written = Set(outputColumnNames())
+    if let clash = kept.first(where: written.contains) {
+      let what = input == .csv ? "the CSV column" : "the key"
+      throw PipeError(
+        .usage,
+        "--keep: \(what) '\(clash)' has the name of an output column, which would then appear twice; rename the outputs with --prefix (e.g. --prefix pred_)"
+      )
+    }
   }
 
   /// One CSV output record: the kept input columns with `--keep`, then one field per output element.

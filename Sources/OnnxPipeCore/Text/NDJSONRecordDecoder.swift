@@ -11,10 +11,15 @@ struct NDJSONRecordDecoder: Sendable {
   let inputs: [TextInput]
   /// Per input, the path of field names (UTF-8) that holds it.
   let paths: [[[UInt8]]]
+  /// Top-level keys a record must not have: the output names `--keep` adds to it.
+  let reservedKeys: [[UInt8]]
 
-  /// - Parameter fields: input name to dotted field path, for inputs not named as their field.
-  init(inputs: [TextInput], fields: [String: String]) {
+  /// - Parameters:
+  ///   - fields: input name to dotted field path, for inputs not named as their field.
+  ///   - reservedKeys: output names written into the kept record (`--keep`), which would repeat its key.
+  init(inputs: [TextInput], fields: [String: String], reservedKeys: [[UInt8]] = []) {
     self.inputs = inputs
+    self.reservedKeys = reservedKeys
     paths = inputs.map { input in
       (fields[input.name] ?? input.name).split(separator: ".", omittingEmptySubsequences: false)
         .map { Array($0.utf8) }
@@ -38,7 +43,10 @@ struct NDJSONRecordDecoder: Sendable {
         if found != all {
           let missing = (~found & all).trailingZeroBitCount
           let path = paths[missing].map { String(decoding: $0, as: UTF8.self) }.joined(separator: ".")
-          throw RecordError("missing field '\(path)' for input '\(inputs[missing].name)'")
+          let keys = Self.topLevelKeys(record).map { "'\($0)'" }.joined(separator: ", ")
+          throw RecordError(
+            "missing field '\(path)' for input '\(inputs[missing].name)' (the record has \(keys.isEmpty ? "no fields" : keys); feed the input from one with --input \(inputs[missing].name)=FIELD)"
+          )
         }
       case UInt8(ascii: "[") where inputs.count == 1:
         try readRow(&scanner, into: &columns[0])
@@ -68,6 +76,12 @@ struct NDJSONRecordDecoder: Sendable {
     }
     while true {
       let key = try scanner.readString()
+      if depth == 0, !reservedKeys.isEmpty, reservedKeys.contains(where: { scanner.string(key, equals: $0) })
+      {
+        throw RecordError(
+          "--keep: the record has a field '\(String(decoding: scanner.bytes(of: key), as: UTF8.self))', which an output of that name would repeat; rename the outputs with --prefix (e.g. --prefix pred_)"
+        )
+      }
       try scanner.expect(UInt8(ascii: ":"), "':'")
       var matching: InputSet = 0
       var leaf: Int?
@@ -93,6 +107,23 @@ struct NDJSONRecordDecoder: Sendable {
       }
       guard try scanner.endOfMember(close: UInt8(ascii: "}"), "',' or '}'") else { return }
     }
+  }
+
+  /// The keys of the object `record` holds, for a message (as far as it reads).
+  static func topLevelKeys(_ record: UnsafeRawBufferPointer) -> [String] {
+    var scanner = JSONScanner(record)
+    var keys: [String] = []
+    do throws(RecordError) {
+      try scanner.expect(UInt8(ascii: "{"), "'{'")
+      if scanner.peek() == UInt8(ascii: "}") { return [] }
+      while keys.count < 20 {
+        keys.append(String(decoding: scanner.bytes(of: try scanner.readString()), as: UTF8.self))
+        try scanner.expect(UInt8(ascii: ":"), "':'")
+        try scanner.skipValue(depth: 1)
+        guard try scanner.endOfMember(close: UInt8(ascii: "}"), "',' or '}'") else { break }
+      }
+    } catch {}
+    return keys
   }
 
   /// Reads one row of `column`: a scalar, a flat array, or arrays nested as the row's shape.

@@ -8,8 +8,8 @@
 /// A state machine over an `InputBuffer`: `next` moves one complete record's
 /// bytes (without its `\n` or `\r\n`) into a batch payload and returns where
 /// it went, or returns nil when it needs more input. A record longer than
-/// `maxRecordBytes` is not buffered: its first bytes are kept, the rest is
-/// skipped up to its end, and it comes back marked `oversized`.
+/// `maxRecordBytes` is not buffered: it comes back marked `oversized`, with
+/// its first bytes, as soon as it passes the limit; the rest is skipped up to its end.
 public struct RecordSplitter: Sendable {
   /// How records end.
   public enum Syntax: Sendable {
@@ -29,7 +29,8 @@ public struct RecordSplitter: Sendable {
   private var scanned = 0
   private var inQuotes = false
   private var newlines = 0
-  private var discarding: [UInt8]?
+  /// Dropping the rest of an oversized record that was already handed over.
+  private var resynchronizing = false
 
   public init(syntax: Syntax, maxRecordBytes: Int) {
     precondition(maxRecordBytes >= 1, "maxRecordBytes must be at least 1, got \(maxRecordBytes)")
@@ -39,24 +40,51 @@ public struct RecordSplitter: Sendable {
 
   /// Moves the next complete record into `payload`. At end of input
   /// (`seenEOF`) a last record without a line ending counts too.
+  ///
+  /// A record that grows past `maxRecordBytes` comes back at once, marked
+  /// `oversized` with only its first bytes, without waiting for its end (an
+  /// endless record never ends); the splitter then drops input up to that
+  /// end before it looks for the next record, holding none of it.
   public mutating func next(
     _ buffer: inout InputBuffer, seenEOF: Bool, into payload: inout [UInt8]
   ) -> RecordSpan? {
+    if resynchronizing && !skipToRecordEnd(&buffer, seenEOF: seenEOF) { return nil }
     let found = buffer.withReadableBytes { bytes in scan(bytes) }
     if let end = found {
       return finish(&buffer, length: end, consumed: end + 1, into: &payload)
     }
-    if seenEOF && (buffer.readableBytes > 0 || discarding != nil) {
+    if seenEOF && buffer.readableBytes > 0 {
       return finish(&buffer, length: buffer.readableBytes, consumed: buffer.readableBytes, into: &payload)
     }
-    if discarding == nil && buffer.readableBytes > maxRecordBytes {
-      discarding = buffer.withReadableBytes { Array($0.prefix(Self.oversizedPrefix)) }
-    }
-    if discarding != nil {
+    if buffer.readableBytes > maxRecordBytes {
+      // Too long already: hand over its start now, and drop the rest as it arrives.
+      let start = payload.count
+      buffer.withReadableBytes { payload.append(contentsOf: $0.prefix(Self.oversizedPrefix)) }
+      let span = RecordSpan(range: start..<payload.count, line: line, oversized: true)
       buffer.skip(buffer.readableBytes)
       scanned = 0
+      resynchronizing = true
+      return span
     }
     return nil
+  }
+
+  /// Drops input up to and including the end of the oversized record; true once
+  /// that end was found (or input ended), false when more input is needed.
+  private mutating func skipToRecordEnd(_ buffer: inout InputBuffer, seenEOF: Bool) -> Bool {
+    if let end = buffer.withReadableBytes({ bytes in scan(bytes) }) {
+      buffer.skip(end + 1)
+    } else {
+      buffer.skip(buffer.readableBytes)
+      scanned = 0
+      guard seenEOF else { return false }
+    }
+    line += 1 + newlines
+    newlines = 0
+    scanned = 0
+    inQuotes = false
+    resynchronizing = false
+    return true
   }
 
   /// Looks for the record's end from where the last scan stopped; returns its offset.
@@ -117,27 +145,21 @@ public struct RecordSplitter: Sendable {
   ) -> RecordSpan {
     let start = payload.count
     let recordLine = line
-    let oversized: Bool
-    if let kept = discarding {
-      payload.append(contentsOf: kept)
-      oversized = true
-    } else if length > maxRecordBytes {
+    let oversized = length > maxRecordBytes
+    if oversized {
       buffer.withReadableBytes { payload.append(contentsOf: $0.prefix(Self.oversizedPrefix)) }
-      oversized = true
     } else {
       buffer.withReadableBytes { bytes in
         var end = length
         if end > 0 && bytes[end - 1] == 0x0D { end -= 1 }
         payload.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
       }
-      oversized = false
     }
     buffer.skip(consumed)
     line += 1 + newlines
     newlines = 0
     scanned = 0
     inQuotes = false
-    discarding = nil
     return RecordSpan(range: start..<payload.count, line: recordLine, oversized: oversized)
   }
 }

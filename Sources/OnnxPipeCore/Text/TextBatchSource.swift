@@ -23,6 +23,8 @@ public struct TextBatchSource: BatchSource {
   private var payload: [UInt8] = []
   private var records: [RecordSpan] = []
   private var deadline: UInt64 = 0
+  /// No record has been read yet (the next may start with a byte-order mark).
+  private var atStreamStart = true
 
   /// - Parameters:
   ///   - skipBlankRecords: drop empty and whitespace-only records (NDJSON, CSV), not for `lines`.
@@ -48,7 +50,8 @@ public struct TextBatchSource: BatchSource {
     }
     var bytes: [UInt8] = []
     while true {
-      if let span = splitter.next(&buffer, seenEOF: seenEOF, into: &bytes) {
+      if var span = splitter.next(&buffer, seenEOF: seenEOF, into: &bytes) {
+        dropByteOrderMark(&span, in: bytes)
         if skipBlankRecords && !span.oversized && isBlank(bytes[span.range]) {
           bytes.removeAll()
           continue
@@ -81,7 +84,8 @@ public struct TextBatchSource: BatchSource {
       }
       while records.count < batchSize {
         let mark = payload.count
-        guard let span = splitter.next(&buffer, seenEOF: seenEOF, into: &payload) else { break }
+        guard var span = splitter.next(&buffer, seenEOF: seenEOF, into: &payload) else { break }
+        dropByteOrderMark(&span, in: payload)
         if skipBlankRecords && !span.oversized && isBlank(payload[span.range]) {
           payload.removeSubrange(mark...)
           continue
@@ -101,6 +105,17 @@ public struct TextBatchSource: BatchSource {
         if interrupted { continue }
       }
       try fill()
+    }
+  }
+
+  /// A UTF-8 byte-order mark (EF BB BF), which Windows tools put before the
+  /// first record, is not part of it: without this it would hide in the first
+  /// CSV column's name or break the first JSON object.
+  private mutating func dropByteOrderMark(_ span: inout RecordSpan, in bytes: [UInt8]) {
+    guard atStreamStart else { return }
+    atStreamStart = false
+    if !span.oversized, bytes[span.range].starts(with: [0xEF, 0xBB, 0xBF]) {
+      span.range = span.range.lowerBound + 3..<span.range.upperBound
     }
   }
 

@@ -8,6 +8,17 @@ public enum TextOutputFormat: String, Sendable, CaseIterable {
   case ndjson, csv
 }
 
+/// Whether a CSV stream starts with a header line (`--header`, `--no-header`).
+public enum CSVHeaderPolicy: Sendable {
+  /// The first record is the header, unless every field of it is a number:
+  /// then it looks like data, and the run stops rather than lose that row.
+  case detect
+  /// The first record is the header, whatever it holds.
+  case present
+  /// No header: every record is data, and columns are named by number from 1.
+  case absent
+}
+
 /// What to do with a record that cannot be scored (`--on-error`).
 public enum OnErrorPolicy: String, Sendable, CaseIterable {
   /// Stop at the first bad record, after writing every record before it.
@@ -52,6 +63,8 @@ public struct TextFormat: Sendable {
   let csvHeader: [[UInt8]]
   /// The CSV header record as read (CSV input), written again with `--keep`.
   let csvHeaderRecord: [UInt8]
+  /// `--prefix`: already part of each `outputs[i].name`; kept for Arrow output's column names.
+  public let outputPrefix: String
 
   /// Options that choose fields and columns.
   public struct Mapping: Sendable {
@@ -63,34 +76,38 @@ public struct TextFormat: Sendable {
     public var pinnedDimensions: [String: Int] = [:]
     /// `--outputs`.
     public var outputNames: [String]?
+    /// `--prefix`: put before each output's name where it is written.
+    public var outputPrefix: String
 
     public init(
       fields: [String: String] = [:], columns: [String]? = nil, pinnedDimensions: [String: Int] = [:],
-      outputNames: [String]? = nil
+      outputNames: [String]? = nil, outputPrefix: String = ""
     ) {
       self.fields = fields
       self.columns = columns
       self.pinnedDimensions = pinnedDimensions
       self.outputNames = outputNames
+      self.outputPrefix = outputPrefix
     }
   }
 
   /// Builds the layout.
   /// - Parameters:
-  ///   - csvHeaderRecord: the CSV header line (CSV input).
+  ///   - csvHeaderRecord: the CSV header line (CSV input), nil under `CSVHeaderPolicy.absent`.
   ///   - firstRecord: the first CSV data record, to tell numeric from text columns.
   public init(
     signature: ModelSignature, input: TextInputFormat, output: TextOutputFormat, mapping: Mapping,
     keep: Bool, onError: OnErrorPolicy, maxRecordBytes: Int, csvHeaderRecord: [UInt8]? = nil,
-    firstRecord: [UInt8]? = nil
+    csvHeaderPolicy: CSVHeaderPolicy = .detect, firstRecord: [UInt8]? = nil
   ) throws(PipeError) {
     self.input = input
     self.output = output
     self.keep = keep
     self.onError = onError
     self.maxRecordBytes = maxRecordBytes
+    outputPrefix = mapping.outputPrefix
     inputs = try Self.textInputs(signature, pinned: mapping.pinnedDimensions)
-    outputs = try Self.textOutputs(signature, names: mapping.outputNames)
+    outputs = try Self.textOutputs(signature, names: mapping.outputNames, prefix: mapping.outputPrefix)
     jsonKeys = Self.jsonKeys(outputs)
     if keep && output == .csv && input == .ndjson {
       throw PipeError(
@@ -105,7 +122,10 @@ public struct TextFormat: Sendable {
       for name in mapping.fields.keys where !inputs.contains(where: { $0.name == name }) {
         throw PipeError(.usage, "--input: the model has no input '\(name)'")
       }
-      decoder = .ndjson(NDJSONRecordDecoder(inputs: inputs, fields: mapping.fields))
+      decoder = .ndjson(
+        NDJSONRecordDecoder(
+          inputs: inputs, fields: mapping.fields,
+          reservedKeys: keep && output == .ndjson ? outputs.map { Array($0.name.utf8) } : []))
       csvHeader = []
       self.csvHeaderRecord = []
     case .lines:
@@ -119,9 +139,9 @@ public struct TextFormat: Sendable {
       csvHeader = []
       self.csvHeaderRecord = []
     case .csv:
-      let header = csvHeaderRecord ?? []
+      let header = csvHeaderPolicy == .absent ? Self.numberedHeader(firstRecord) : csvHeaderRecord ?? []
       guard header.withUnsafeBytes({ isValidUTF8($0) }) else {
-        throw PipeError(.data, "line 1: CSV header is not valid UTF-8")
+        throw PipeError(.data, "line 1: CSV header is not valid UTF-8\(sniffedHint(header))")
       }
       let parsed = header.withUnsafeBytes { raw -> Result<[[UInt8]], RecordError> in
         do throws(RecordError) {
@@ -135,6 +155,14 @@ public struct TextFormat: Sendable {
       case .success(let fields): names = fields
       case .failure(let error): throw PipeError(.data, "line 1: CSV header: \(error.reason)")
       }
+      if csvHeaderPolicy == .detect, !names.isEmpty,
+        names.allSatisfy({ name in name.withUnsafeBytes { NumberParser.scan($0) != nil } })
+      {
+        throw PipeError(
+          .data,
+          "line 1: the first CSV record holds only numbers, so it looks like data, not a header; add --no-header if the input has no header line, or --header if this is one"
+        )
+      }
       csvHeader = names
       self.csvHeaderRecord = header
       let columns = try CSVColumnChooser(
@@ -147,7 +175,10 @@ public struct TextFormat: Sendable {
 
   /// A format that only writes: another format's (Arrow's) outputs as NDJSON
   /// or CSV, without `--keep`.
-  public init(writing output: TextOutputFormat, signature: ModelSignature, outputNames: [String]?)
+  public init(
+    writing output: TextOutputFormat, signature: ModelSignature, outputNames: [String]?,
+    outputPrefix: String = ""
+  )
     throws(PipeError)
   {
     input = .ndjson
@@ -155,12 +186,21 @@ public struct TextFormat: Sendable {
     keep = false
     onError = .fail
     maxRecordBytes = 0
+    self.outputPrefix = outputPrefix
     inputs = []
-    outputs = try Self.textOutputs(signature, names: outputNames)
+    outputs = try Self.textOutputs(signature, names: outputNames, prefix: outputPrefix)
     jsonKeys = Self.jsonKeys(outputs)
     decoder = .lines
     csvHeader = []
     csvHeaderRecord = []
+  }
+
+  /// `1,2,...,n` for a headerless CSV whose first record has n fields: the
+  /// names `--columns` and `--input` use, and `--keep` writes.
+  static func numberedHeader(_ firstRecord: [UInt8]?) -> [UInt8] {
+    let count =
+      firstRecord.map { record in record.withUnsafeBytes { (try? CSVRecord.fields($0).count) ?? 1 } } ?? 0
+    return Array((0..<count).map { String($0 + 1) }.joined(separator: ",").utf8)
   }
 
   /// Each output's `"name":`.
@@ -183,8 +223,9 @@ public struct TextFormat: Sendable {
     return inputs
   }
 
-  private static func textOutputs(_ signature: ModelSignature, names: [String]?) throws(PipeError)
-    -> [TextOutput]
+  /// The selected outputs, each named as written: `prefix` then the model's name.
+  private static func textOutputs(_ signature: ModelSignature, names: [String]?, prefix: String)
+    throws(PipeError) -> [TextOutput]
   {
     try signature.selectOutputs(names).map { index in
       let spec = signature.outputs[index]
@@ -197,7 +238,8 @@ public struct TextFormat: Sendable {
         elements = product >= 0 ? product : nil
       }
       return TextOutput(
-        index: index, name: spec.name, rowElements: elements, mapKeys: nil, isMap: spec.isSequenceOfMaps)
+        index: index, name: prefix + spec.name, rowElements: elements, mapKeys: nil,
+        isMap: spec.isSequenceOfMaps)
     }
   }
 }
