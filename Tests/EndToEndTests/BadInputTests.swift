@@ -123,7 +123,7 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
     (["a.onnx", "b.onnx"], "onnxpipe: unexpected argument 'b.onnx' (one MODEL only; input is stdin)"),
     (
       ["--format", "xml", "m.onnx"],
-      "onnxpipe: --in: unknown format 'xml' (known: raw, arrow, ndjson, csv, lines)"
+      "onnxpipe: --format: unknown format 'xml' (known: raw, arrow, ndjson, csv, lines)"
     ),
     (
       ["--in", "ndjson", "--out", "raw", "m.onnx"],
