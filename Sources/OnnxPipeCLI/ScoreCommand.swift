@@ -65,12 +65,19 @@ enum ScoreCommand {
         header = record.bytes
         firstRecord = try source.peekRecord()
       }
+      var mapping = TextFormat.Mapping(
+        fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
+        outputNames: options.outputs, outputPrefix: options.outputPrefix)
+      if options.input != "lines", let first = options.input == "csv" ? firstRecord : try source.peekRecord()
+      {
+        // A free row dimension takes its size from the first record.
+        mapping.pinnedDimensions = TextFormat.dimensions(
+          signature: engine.signature, input: TextInputFormat(rawValue: options.input)!, firstRecord: first,
+          mapping: mapping)
+      }
       var format = try TextFormat(
         signature: engine.signature, input: TextInputFormat(rawValue: options.input)!,
-        output: TextOutputFormat(rawValue: options.output) ?? .ndjson,
-        mapping: TextFormat.Mapping(
-          fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
-          outputNames: options.outputs, outputPrefix: options.outputPrefix),
+        output: TextOutputFormat(rawValue: options.output) ?? .ndjson, mapping: mapping,
         keep: options.keep, onError: options.onError, maxRecordBytes: options.maxRecordBytes,
         csvHeaderRecord: header, csvHeaderPolicy: options.csvHeader, firstRecord: firstRecord)
       var arrowWriter: ArrowOutputWriter?
@@ -102,7 +109,8 @@ enum ScoreCommand {
       outcome = runPipeline(source, processor, deadLetters: deadLetters)
     } else {
       let format = try RawFormat(
-        signature: engine.signature, outputNames: options.outputs, pinnedDimensions: options.pinnedDimensions)
+        signature: engine.signature, outputNames: options.outputs, pinnedDimensions: options.pinnedDimensions,
+        mapKeys: adapter.mapKeys)
       if let tuner = batchTuner(
         options, format: format, engine: engine, fixedRows: adapter.fixedRows, intraThreads: intraThreads,
         reporter: reporter)

@@ -30,6 +30,8 @@ public struct ModelAdapter: InferenceEngine {
   public let fixedRows: Int?
   /// Outputs not in `signature` because they are not per row.
   public let leftOut: [LeftOut]
+  /// The keys of each sequence-of-maps output (ZipMap), by index in `signature`, from the probe run.
+  public let mapKeys: [Int: [String]]
   /// The model's output shapes where a probe run contradicted the declared ones.
   public let correctedOutputs: [(declared: TensorSpec, actual: TensorSpec)]
   /// For each output of `signature`, the model's output index.
@@ -72,6 +74,7 @@ public struct ModelAdapter: InferenceEngine {
     var leftOut: [LeftOut] = []
     var corrected: [(TensorSpec, TensorSpec)] = []
     var halfOutputs: [Int: ElementType] = [:]
+    var mapKeys: [Int: [String]] = [:]
     for (index, spec) in declared.outputs.enumerated() {
       var shown = spec
       if let result = probe?[index] {
@@ -81,6 +84,9 @@ public struct ModelAdapter: InferenceEngine {
               name: spec.name, description: "\(result.element.rawValue)\(result.shape) for \(probeRows) rows")
           )
           continue
+        }
+        if case .maps(let maps) = result.contents, let first = maps.first {
+          mapKeys[outputs.count] = first.map(\.key)
         }
         if case .tensor(let element, let shape) = spec.kind, !Self.agrees(shape, result.shape) {
           shown = TensorSpec(
@@ -104,6 +110,7 @@ public struct ModelAdapter: InferenceEngine {
     }
     self.outputMap = outputMap
     self.leftOut = leftOut
+    self.mapKeys = mapKeys
     self.correctedOutputs = corrected
     self.halfOutputs = halfOutputs
     signature = ModelSignature(
