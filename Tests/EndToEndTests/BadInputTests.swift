@@ -158,15 +158,6 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
         "onnxpipe: --outputs: the model has no output 'nope' (it has: label, probabilities)"))
   }
 
-  @Test func nonTensorOutputCannotBeARawOutput() throws {
-    let result = try run(["--outputs", "output_probability", fixture("models/logreg_zipmap.onnx")])
-    #expect(result.status == 64)
-    #expect(
-      result.stderr.hasPrefix(
-        "onnxpipe: output 'output_probability' is seq(map(int64,tensor(float32))), not a tensor; raw frames carry tensors only"
-      ))
-  }
-
   @Test func helpGoesToStdoutAndExitsZero() throws {
     let result = try run(["--help"])
     #expect(result.status == 0)

@@ -81,7 +81,10 @@ public struct ModelAdapter: InferenceEngine {
         guard result.rowCount == probeRows, !result.shape.isEmpty || result.isMaps else {
           leftOut.append(
             LeftOut(
-              name: spec.name, description: "\(result.element.rawValue)\(result.shape) for \(probeRows) rows")
+              name: spec.name,
+              description:
+                "\(result.element.rawValue)[\(result.shape.map(String.init).joined(separator: ","))] for \(probeRows) rows"
+            )
           )
           continue
         }
@@ -188,9 +191,10 @@ public struct ModelAdapter: InferenceEngine {
     tensor.element == .float16 || tensor.element == .bfloat16
   }
 
-  /// Whether a returned shape fits the declared one: same rank, fixed sizes equal (the first dimension aside).
+  /// Whether a returned shape fits the declared one: same rank, fixed sizes equal.
   static func agrees(_ declared: [Dimension], _ actual: [Int]) -> Bool {
     guard declared.count == actual.count else { return false }
+    if case .fixed(let rows)? = declared.first, rows != actual.first { return false }
     for (dim, size) in zip(declared, actual).dropFirst() {
       if case .fixed(let fixed) = dim, fixed != size { return false }
     }

@@ -130,6 +130,26 @@ public struct RawFormat: Sendable {
     }
   }
 
+  /// Each output's block in an output frame, and a row's total.
+  public func describeOutputRow() -> [String] {
+    var lines = outputs.map { slot in
+      let shape = (["N"] + slot.rowShape.map(String.init)).joined(separator: ",")
+      let bytes = slot.rowBytes.map { "\($0) bytes" } ?? "\(slot.rowElements) x (u32 length + UTF-8)"
+      let keys =
+        slot.mapKeys.map {
+          " (a map's values for keys \($0.joined(separator: ", ")); written when --outputs names it)"
+        }
+        ?? ""
+      return "output \(slot.name) \(slot.element.rawValue)[\(shape)]: \(bytes) per row\(keys)"
+    }
+    if !outputHasStrings {
+      let total = outputs.reduce(0) { $0 + $1.rowBytes! }
+      lines.append(
+        "output row: \(total) bytes; an output frame of N rows: u32 length \(total)*N, then the blocks")
+    }
+    return lines
+  }
+
   /// `x float32[N,32]: 128 bytes` for each input, and the per-row total.
   public func describeInputRow() -> [String] {
     var lines = inputs.map { slot in
