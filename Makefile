@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps build demo test interop test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures fixtures-compat compat compat-report bench bench-quick bench-text bench-deps clean
+.PHONY: all deps build demo test interop test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures fixtures-compat compat compat-report bench bench-quick bench-text bench-fixed bench-deps clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
 SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests|SignalTests|InputRobustnessTests
@@ -145,6 +145,10 @@ bench-quick: build $(PYTHON) bench-deps
 # NDJSON and CSV against the Python scripts only (a few minutes; prints, writes nothing).
 bench-text: build $(PYTHON) bench-deps
 	$(PYTHON) bench/run.py --binary $(BIN) --text-only
+
+# A model with its batch fixed to 1 against the C API one row per call (a minute; prints, writes nothing).
+bench-fixed: build $(PYTHON) bench-deps
+	$(PYTHON) bench/run.py --binary $(BIN) --fixed-only
 
 clean:
 	rm -rf .build .build-tsan .build-asan .build-fuzz

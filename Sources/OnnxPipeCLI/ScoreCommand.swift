@@ -161,9 +161,11 @@ enum ScoreCommand {
     reporter: ProgressReporter
   ) -> BatchSizeTuner? {
     if let fixedRows, format.inputRowBytes != nil {
-      // The model's own size: frames are cut (and merged) to it, so a frame's runs go to every worker.
+      // The model runs k rows at a time whatever we do (ModelAdapter cuts runs): frames are cut,
+      // and small ones merged, to slices of a few hundred rows, whole runs each, so a frame's runs
+      // go to every worker while each job still carries enough runs to pay for its hand-offs.
       reporter.note("batch_rows", "fixed(\(fixedRows))")
-      return BatchSizeTuner(fixedRows: fixedRows)
+      return BatchSizeTuner(fixedRows: fixedRows * max(1, (256 + fixedRows - 1) / fixedRows))
     }
     guard format.inputRowBytes != nil, options.batchRows != 0 else {
       reporter.note("batch_rows", "off")
