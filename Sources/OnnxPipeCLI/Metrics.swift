@@ -82,7 +82,9 @@ final class MetricsFile: Sendable {
     out += "onnxpipe_records_total{outcome=\"rejected\"} \(stats.rejected.load(ordering: .relaxed))\n"
     family("onnxpipe_batches_total", "counter", "Batches (frames, record batches) written.")
     out += "onnxpipe_batches_total \(stats.batches.load(ordering: .relaxed))\n"
-    family("onnxpipe_input_bytes_total", "counter", "Input bytes admitted.")
+    family(
+      "onnxpipe_input_bytes_total", "counter",
+      "Input bytes admitted (frames, messages, records without line ends).")
     out += "onnxpipe_input_bytes_total \(stats.bytesIn.load(ordering: .relaxed))\n"
     family("onnxpipe_output_bytes_total", "counter", "Output bytes written.")
     out += "onnxpipe_output_bytes_total \(stats.bytesOut.load(ordering: .relaxed))\n"

@@ -187,7 +187,7 @@ public struct ScoreOptions: Sendable, Equatable {
       guard !field.isEmpty else { throw PipeError(.usage, "--model-field: the field needs a name") }
       guard output != "raw" else {
         throw PipeError(
-          .usage, "--model-field adds a field to NDJSON, CSV and Arrow records; raw frames have none")
+          .usage, "--model-field: raw frames have no fields; it adds one to NDJSON, CSV and Arrow records")
       }
     }
     metricsPath = parsed.value("metrics")

@@ -154,6 +154,13 @@ struct ModelFolder {
     #expect(models.last == new, "\(models)")
   }
 
+  @Test func inspectPrintsTheIdentityModelFieldWrites() throws {
+    let inspect = try run(["inspect", first])
+    let text = String(decoding: inspect.stdout, as: UTF8.self)
+    #expect(
+      text.contains("\nidentity: \(try identity(first)) (SHA-256 prefix, as --model-field writes it)\n"))
+  }
+
   @Test func sigusr1PrintsTheStatsLineAndTheRunGoesOn() throws {
     let result = try stream(["--in", "ndjson", first], count: 20, at: 9) { live in
       kill(live.process.processIdentifier, SIGUSR1)
