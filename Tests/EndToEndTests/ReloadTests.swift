@@ -102,6 +102,46 @@ struct ModelFolder {
     }
   }
 
+  /// The same under load: records written as fast as the pipe takes them, several workers.
+  @Test func aReloadUnderLoadKeepsEachModelsOutputByteIdentical() throws {
+    let folder = try ModelFolder(first)
+    defer { folder.remove() }
+    let count = 6000
+    let live = try LiveProcess(
+      ["--in", "ndjson", "--keep", "--deterministic", "-j", "3", "--model-field", "model", folder.model])
+    let reader = DataBox()
+    let done = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+      reader.data = live.stdout.fileHandleForReading.readDataToEndOfFile()
+      done.signal()
+    }
+    for start in stride(from: 0, to: count, by: 200) {
+      live.send(Array((start..<start + 200).map(record).joined()))
+      if start == 2000 {
+        try folder.replace(with: Array(try Data(contentsOf: URL(fileURLWithPath: second))))
+        kill(live.process.processIdentifier, SIGHUP)
+      }
+    }
+    try live.stdin.fileHandleForWriting.close()
+    done.wait()
+    live.process.waitUntilExit()
+    #expect(live.process.terminationStatus == 0)
+    let lines = String(decoding: reader.data, as: UTF8.self).split(separator: "\n")
+    #expect(lines.count == count)
+    let new = try identity(second)
+    let switchAt = try #require(lines.firstIndex { $0.hasSuffix("\"model\":\"\(new)\"}") })
+    #expect(switchAt >= 2000, "switched at \(switchAt)")
+    // Each model's part is exactly what that model writes for those records alone.
+    func alone(_ model: String, _ range: Range<Int>) throws -> [Substring] {
+      let output = try run(
+        ["--in", "ndjson", "--keep", "--deterministic", "--model-field", "model", model],
+        input: Array(range.map(record).joined()))
+      return String(decoding: output.stdout, as: UTF8.self).split(separator: "\n")
+    }
+    #expect(Array(lines[..<switchAt]) == (try alone(first, 0..<switchAt)))
+    #expect(Array(lines[switchAt...]) == (try alone(second, switchAt..<count)))
+  }
+
   @Test func aBrokenFileOnSighupKeepsTheOldModelAndCountsAFailedReload() throws {
     let folder = try ModelFolder(first)
     defer { folder.remove() }
