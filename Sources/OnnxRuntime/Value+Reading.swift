@@ -23,12 +23,7 @@ extension Value {
     var info: OpaquePointer?
     try check(ort.GetTensorTypeAndShape!(handle, &info))
     defer { ort.ReleaseTensorTypeAndShapeInfo!(info) }
-    var rawElement = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED
-    try check(ort.GetTensorElementType!(info, &rawElement))
-    var rank = 0
-    try check(ort.GetDimensionsCount!(info, &rank))
-    var dims = [Int64](repeating: 0, count: rank)
-    try check(ort.GetDimensions!(info, &dims, rank))
+    let (rawElement, dims) = try elementAndDimensions(info!)
     guard let element = TensorElementType(rawElement) else {
       throw ORTError(code: .invalidArgument, message: "tensor has an unsupported element type")
     }
