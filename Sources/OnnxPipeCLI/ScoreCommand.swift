@@ -49,6 +49,7 @@ enum ScoreCommand {
       if live { reporter.startLiveLine() }
       return pipeline.run()
     }
+    let missing = options.missingPolicy(for: engine.signature)
     if options.isText {
       var source = TextBatchSource(
         input: .standardInput, syntax: options.input == "csv" ? .csv : .lines, batchSize: options.batchSize,
@@ -70,7 +71,7 @@ enum ScoreCommand {
         output: TextOutputFormat(rawValue: options.output) ?? .ndjson,
         mapping: TextFormat.Mapping(
           fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
-          outputNames: options.outputs, outputPrefix: options.outputPrefix),
+          outputNames: options.outputs, outputPrefix: options.outputPrefix, missing: missing),
         keep: options.keep, onError: options.onError, maxRecordBytes: options.maxRecordBytes,
         csvHeaderRecord: header, csvHeaderPolicy: options.csvHeader, firstRecord: firstRecord)
       var arrowWriter: ArrowOutputWriter?
@@ -95,7 +96,7 @@ enum ScoreCommand {
         schema: schema, engine: engine, output: options.output,
         mapping: TextFormat.Mapping(
           fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
-          outputNames: options.outputs, outputPrefix: options.outputPrefix),
+          outputNames: options.outputs, outputPrefix: options.outputPrefix, missing: missing),
         keep: options.keep, onError: options.onError, modelName: modelName(options), stats: stats)
       configuration.preamble = preamble
       let deadLetters = try options.errorsPath.map { (path) throws(PipeError) in try openForWriting(path) }

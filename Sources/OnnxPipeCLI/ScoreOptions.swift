@@ -41,6 +41,8 @@ public struct ScoreOptions: Sendable, Equatable {
   public var outputPrefix: String
   /// `--deterministic`: no result may depend on how records were batched.
   public var deterministic: Bool
+  /// `--missing`: what a missing value becomes (the model's graph decides `auto`: `missingPolicy(for:)`).
+  public var missing: MissingValuePolicy
 
   /// Whether records are text (NDJSON, CSV, lines) rather than raw frames or Arrow.
   public var isText: Bool { input != "raw" && input != "arrow" }
@@ -99,7 +101,7 @@ public struct ScoreOptions: Sendable, Equatable {
       } ?? (1 << 20)
     if input == "raw" {
       for option in [
-        "keep", "input", "columns", "batch-size", "on-error", "errors", "max-record-bytes",
+        "keep", "input", "columns", "batch-size", "on-error", "errors", "max-record-bytes", "missing",
       ]
       where parsed.has(option) {
         throw PipeError(
@@ -160,6 +162,7 @@ public struct ScoreOptions: Sendable, Equatable {
       throw PipeError(.usage, "--prefix names outputs in NDJSON, CSV and Arrow; raw frames carry no names")
     }
     deterministic = parsed.has("deterministic")
+    missing = try missingOption(parsed)
   }
 }
 

@@ -11,7 +11,8 @@ public enum ArrowFormat {
     onError: OnErrorPolicy, modelName: String, stats: PipelineStats?
   ) throws(PipeError) -> (ArrowBatchProcessor, preamble: [UInt8]) {
     let signature = engine.signature
-    let inputs = try signature.inputRows(pinned: mapping.pinnedDimensions, format: "Arrow streams")
+    let inputs = try mapping.missing.apply(
+      to: signature.inputRows(pinned: mapping.pinnedDimensions, format: "Arrow streams"))
     let layout = try ArrowInputLayout(
       schema: schema, inputs: inputs, fields: mapping.fields, columns: mapping.columns)
     let selected = try signature.selectOutputs(mapping.outputNames)
