@@ -121,6 +121,14 @@ fixtures-compat:
 	  nice -n 10 $(COMPAT_PYTHON) $(COMPAT)/generate.py --no-torch; \
 	fi
 
+# The DataFrame fixtures (Tests/Fixtures/dataframe, committed): pandas frames with gaps as CSV, NDJSON
+# and Arrow, skl2onnx and LightGBM models made from them, onnxruntime's outputs; the corpus's pins.
+.PHONY: fixtures-dataframe
+fixtures-dataframe:
+	@test -x $(COMPAT_PYTHON) || python3 -m venv $(dir $(COMPAT_PYTHON))..
+	$(COMPAT_PYTHON) -m pip install -q -r $(COMPAT)/requirements.txt
+	$(COMPAT_PYTHON) Tests/Fixtures/dataframe/generate.py
+
 # How today's binary does on the corpus: one line per case and format, never fails (not in `make test` yet).
 compat-report: $(PYTHON)
 	$(SWIFT) build --product onnxpipe

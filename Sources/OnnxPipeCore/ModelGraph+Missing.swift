@@ -6,7 +6,8 @@ extension ModelGraph {
   /// nodes say where a missing value goes (`nodes_missing_value_tracks_true`,
   /// as LightGBM, XGBoost and scikit-learn trees are converted). An input that
   /// also reaches any other operator, or a graph output, is not one of them:
-  /// a NaN there would come out as a NaN score, or worse, a plausible one.
+  /// a NaN there would come out as a NaN score, or worse, a plausible one; nor
+  /// is one that reaches no operator at all.
   public func inputsTreatingNaNAsMissing(_ names: [String]) -> Set<String> {
     var consumers: [String: [(node: Int, position: Int)]] = [:]
     for (index, node) in nodes.enumerated() {
@@ -27,18 +28,22 @@ extension ModelGraph {
   ) -> Bool {
     var pending = [name]
     var seen: Set<String> = [name]
+    var reached = false
     while let tensor = pending.popLast() {
       if graphOutputs.contains(tensor) { return false }
       for (index, position) in consumers[tensor] ?? [] {
         let node = nodes[index]
-        if Self.takesNaNAsMissing(node, position: position) { continue }
+        if Self.takesNaNAsMissing(node, position: position) {
+          reached = true
+          continue
+        }
         guard Self.passesNaNOn(node, position: position) else { return false }
         for output in node.outputs where !output.isEmpty && seen.insert(output).inserted {
           pending.append(output)
         }
       }
     }
-    return true
+    return reached
   }
 
   /// Whether `node` reads a NaN at input `position` as a missing value.

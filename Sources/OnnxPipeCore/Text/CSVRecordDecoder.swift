@@ -112,8 +112,11 @@ struct CSVRecordDecoder: Sendable {
         for column in indices {
           let field = fields[column]
           if builders[input].input.element == .string {
-            // With --missing NAME=VALUE, an unquoted empty field is a missing string ("" stays "").
-            if field.range.isEmpty && !field.quoted, case .string = builders[input].input.missing {
+            // Text is text, except with --missing NAME=VALUE: then an unquoted empty
+            // field or NA (pandas and R write a missing string so) is missing; "" and "NA" stay.
+            if !field.quoted, case .string = builders[input].input.missing,
+              Self.missingSpelling(UnsafeRawBufferPointer(rebasing: record[field.range])) != nil
+            {
               try builders[input].appendMissing("")
               continue
             }

@@ -4,7 +4,7 @@ gaps (skl2onnx, onnxmltools for LightGBM), the DataFrames as pandas and pyarrow
 write them (CSV with empty fields or R's NA, NDJSON with nulls, an Arrow stream
 with nulls), and what Python's onnxruntime computes on the same values.
 
-    make fixtures-dataframe      (a venv with Tests/Fixtures/compat/requirements.txt)
+    make fixtures-dataframe      (the compatibility corpus's pins, Tests/Fixtures/compat/requirements.txt)
 
 Layout, under Tests/Fixtures/dataframe/:
     models/CASE.onnx         the model
@@ -60,12 +60,14 @@ def with_gaps(rng, values, fraction):
 
 
 def jsonable(value):
-    """onnxruntime's result for one output: lists for tensors, [{key: prob}] for ZipMap."""
+    """onnxruntime's result for one output: lists for tensors, [{key: prob}] for ZipMap; NaN as null."""
+    def number(v):
+        return None if np.isnan(v) else float(v)
     if isinstance(value, list):
-        return [{str(k): float(v) for k, v in item.items()} for item in value]
+        return [{str(k): number(v) for k, v in item.items()} for item in value]
     array = np.asarray(value)
     if array.dtype.kind == "f":
-        return array.astype(np.float64).tolist()
+        return np.vectorize(number, otypes=[object])(array.astype(np.float64)).tolist()
     return array.astype(np.int64).tolist()
 
 
@@ -77,10 +79,11 @@ def feed_json(array):
         if array.dtype.kind == "f" else array.tolist()
 
 
-def write_frame(case_dir, frame):
+def write_frame(case_dir, frame, ndjson):
     frame.to_csv(os.path.join(case_dir, "rows.csv"), index=False)
     frame.to_csv(os.path.join(case_dir, "rows_na.csv"), index=False, na_rep="NA")
-    frame.to_json(os.path.join(case_dir, "rows.ndjson"), orient="records", lines=True)
+    if ndjson:
+        frame.to_json(os.path.join(case_dir, "rows.ndjson"), orient="records", lines=True)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     with pa.ipc.new_stream(os.path.join(case_dir, "rows.arrows"), table.schema) as writer:
         start = 0
@@ -89,14 +92,15 @@ def write_frame(case_dir, frame):
             start += count
 
 
-def check_written(case_dir, frame):
+def check_written(case_dir, frame, ndjson):
     """Each file read back by pandas or pyarrow holds the frame's values and gaps."""
     kinds = {c: frame[c].dtype for c in frame.columns}
     for name in ("rows.csv", "rows_na.csv"):
         back = pd.read_csv(os.path.join(case_dir, name), dtype={c: "string" for c in frame.columns
                                                                 if kinds[c] == object})
         compare(frame, back, name)
-    compare(frame, pd.read_json(os.path.join(case_dir, "rows.ndjson"), orient="records", lines=True), "ndjson")
+    if ndjson:
+        compare(frame, pd.read_json(os.path.join(case_dir, "rows.ndjson"), orient="records", lines=True), "ndjson")
     table = pa.ipc.open_stream(open(os.path.join(case_dir, "rows.arrows"), "rb").read()).read_all()
     compare(frame, table.to_pandas(), "arrows")
 
@@ -118,10 +122,15 @@ def compare(frame, back, what):
                 (what, column)
 
 
-def emit(name, model, frame, feeds, *, args, notes, columns_to_inputs):
+def emit(name, model, frame, feeds, *, args, notes, columns_to_inputs, ndjson=True, extra=None):
     """Saves the model and the frame's files; runs onnxruntime on `feeds` (the
-    values onnxpipe reads from the files under `args`)."""
+    values onnxpipe reads from the files under `args`). `extra`: more runs,
+    {key: (feeds, rows to keep)}, recorded under that key."""
     path = os.path.join(MODELS, name + ".onnx")
+    # skl2onnx lists the opset imports in set order, which changes with Python's hash seed.
+    imports = sorted(model.opset_import, key=lambda o: o.domain)
+    del model.opset_import[:]
+    model.opset_import.extend(imports)
     onnx.save(model, path)
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]
@@ -131,13 +140,16 @@ def emit(name, model, frame, feeds, *, args, notes, columns_to_inputs):
     if os.path.isdir(case_dir):
         shutil.rmtree(case_dir)
     os.makedirs(case_dir)
-    write_frame(case_dir, frame)
-    check_written(case_dir, frame)
+    write_frame(case_dir, frame, ndjson)
+    check_written(case_dir, frame, ndjson)
     expected = {
         "case": name, "rows": ROWS, "args": args,
         "outputs": {o.name: jsonable(v) for o, v in zip(session.get_outputs(), results)},
         "feeds": {n: feed_json(feeds[n]) for n in names},
     }
+    for key, (more, rows) in (extra or {}).items():
+        values = session.run(None, {n: more[n] for n in names})
+        expected[key] = {o.name: jsonable(v)[rows] for o, v in zip(session.get_outputs(), values)}
     with open(os.path.join(case_dir, "expected.json"), "w") as f:
         json.dump(expected, f, indent=None, separators=(",", ":"))
         f.write("\n")
@@ -208,12 +220,17 @@ def frame_imputer_case(rng):
             feeds[name] = values.fillna("unknown").to_numpy(object).reshape(-1, 1)
         else:
             feeds[name] = values.to_numpy(np.float32).reshape(-1, 1)
+    height_gap = dict(feeds)
+    height_gap["height_cm"] = feeds["height_cm"].copy()
+    height_gap["height_cm"][0, 0] = np.nan
     return emit(
         "skl_frame_imputer", model, test, feeds, args=["--missing", "visits=0", "--missing", "city=unknown"],
+        extra={"outputs_with_height_gap_in_row_1": (height_gap, slice(0, 1))},
         columns_to_inputs=dict(zip(columns, input_names)),
         notes="Inputs named by skl2onnx's rule from the DataFrame's columns. The imputed float inputs take NaN "
               "for a gap (auto); 'visits' and 'city' need --missing NAME=VALUE (the expected outputs used 0 and "
-              "'unknown'); 'height.cm' has no imputer, so a gap there is refused under auto.")
+              "'unknown'); 'height.cm' has no imputer, so a gap there is refused under auto "
+              "(outputs_with_height_gap_in_row_1: the first row with NaN there, as --missing nan gives it).")
 
 
 def lgbm_case(rng):
@@ -237,7 +254,7 @@ def lgbm_case(rng):
     test[5, :] = np.nan  # and one row is all gaps
     frame = pd.DataFrame(test, columns=[f"f{j}" for j in range(4)])
     return emit(
-        "lgbm_gaps", model, frame, {"input": test}, args=[], columns_to_inputs={"f0..f3": "input"},
+        "lgbm_gaps", model, frame, {"input": test}, args=[], columns_to_inputs={"f0..f3": "input"}, ndjson=False,
         notes="One [N,4] input: CSV and Arrow gather the four columns. The tree ensemble tracks missing values, "
               "so a gap is NaN under auto.")
 
