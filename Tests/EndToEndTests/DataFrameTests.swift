@@ -223,7 +223,7 @@ func expectOnnxRuntimeOutputs(
     var lines = try frameImputer.lines("rows.csv")
     lines = lines.enumerated().map { $0.offset == 0 ? $0.element + ",age_(years)" : $0.element + ",1" }
     let result = try run(
-      ["--in", "csv"] + frameImputer.arguments + [frameImputer.model],
+      ["--in", "csv", frameImputer.model],
       input: Array(lines.joined(separator: "\n").utf8))
     #expect(result.status == 64)
     #expect(
@@ -237,7 +237,7 @@ func expectOnnxRuntimeOutputs(
     lines[0] = lines[0].replacingOccurrences(of: ",city", with: ",town").replacingOccurrences(
       of: "visits", with: "Visits")
     let result = try run(
-      ["--in", "csv"] + frameImputer.arguments + [frameImputer.model],
+      ["--in", "csv", frameImputer.model],
       input: Array(lines.joined(separator: "\n").utf8))
     #expect(result.status == 64)
     #expect(
