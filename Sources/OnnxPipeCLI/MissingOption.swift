@@ -31,9 +31,10 @@ extension ScoreOptions {
   /// operators that take NaN as missing (an Imputer, a tree ensemble that
   /// tracks missing values), read from the model file's graph. A graph that
   /// cannot be read decides nothing: those inputs then refuse missing values.
+  /// Raw frames have no missing values: the graph is not read for them.
   func missingPolicy(for signature: ModelSignature) -> MissingValuePolicy {
     var policy = missing
-    if policy.needsModelGraph(signature), let graph = ModelGraph.read(path: modelPath) {
+    if input != "raw", policy.needsModelGraph(signature), let graph = ModelGraph.read(path: modelPath) {
       policy.inputsTreatingNaNAsMissing = graph.inputsTreatingNaNAsMissing(signature.inputs.map(\.name))
     }
     return policy

@@ -139,7 +139,9 @@ func decodeNDJSON(
     #expect(throws: RecordError("CSV field 3: input 'x': expected a number, got 'abc'")) {
       try decode("id,1,abc,3")
     }
-    #expect(throws: RecordError("input 'x': CSV field 4 is empty where a value is due")) { try decode("id,1,2,") }
+    #expect(throws: RecordError("input 'x': CSV field 4 is empty where a value is due")) {
+      try decode("id,1,2,")
+    }
     #expect(columns[0].count == 3)
   }
 }
