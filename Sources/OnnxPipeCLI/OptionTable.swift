@@ -47,6 +47,9 @@ extension OptionSpec {
       "format", short: "f", value: "FORMAT", commands: [.score],
       "Set both --in and --out (raw, arrow, ndjson or csv)."),
     OptionSpec(
+      "force", commands: [.score],
+      "Write binary output (raw frames, Arrow) even when stdout is a terminal."),
+    OptionSpec(
       "workers", short: "j", value: "N", commands: [.score, .bench],
       "Worker threads running the model (default: online CPUs); auto measures against --intra-threads."),
     OptionSpec(
@@ -116,6 +119,18 @@ extension OptionSpec {
       "optimization", value: "LEVEL", commands: [.score, .bench],
       "Graph optimization: disabled, basic, extended or all (default: all)."),
     OptionSpec(
+      "watch", commands: [.score],
+      "Reload the model when its file changes (checked every second), as SIGHUP does."),
+    OptionSpec(
+      "model-field", value: "NAME", commands: [.score],
+      "NDJSON, CSV and Arrow: add field NAME, the scoring model's identity (SHA-256 prefix), to each record."),
+    OptionSpec(
+      "metrics", value: "FILE", commands: [.score],
+      "Write Prometheus metrics to FILE (atomically) every --metrics-interval seconds and at exit."),
+    OptionSpec(
+      "metrics-interval", value: "SECONDS", commands: [.score],
+      "Seconds between --metrics writes (default: 10)."),
+    OptionSpec(
       "progress", commands: [.score],
       "Show a live status line on stderr when stderr is a terminal."),
     OptionSpec(
@@ -143,7 +158,7 @@ extension OptionSpec {
       "help", short: "h", commands: [.score, .inspect, .bench],
       "Show this help and exit."),
     OptionSpec(
-      "version", commands: [.score],
+      "version", short: "V", commands: [.score],
       "Show the version of onnxpipe and of ONNX Runtime, and exit."),
   ]
 }

@@ -133,6 +133,16 @@ enum FieldPath {
     return parts
   }
 
+  /// A path of the one name `name` (an input's own name, read as one key).
+  static func escaped(_ name: String) -> String {
+    var path = ""
+    for character in name {
+      if character == "." || character == "\\" { path.append("\\") }
+      path.append(character)
+    }
+    return path
+  }
+
   /// The field as one name (a CSV or Arrow column): escapes undone, dots kept.
   static func name(_ field: String) -> String {
     components(field).joined(separator: ".")

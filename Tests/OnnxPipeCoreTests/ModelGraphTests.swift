@@ -129,6 +129,8 @@ func fixturePath(_ relative: String) -> String {
     #expect(FieldPath.components(#"a\b\"#) == [#"a\b\"#])
     #expect(FieldPath.name(#"Sepal\.Length"#) == "Sepal.Length")
     #expect(FieldPath.name("a.b") == "a.b")
+    #expect(FieldPath.escaped(#"in.1\x"#) == #"in\.1\\x"#)
+    #expect(FieldPath.components(FieldPath.escaped(#"in.1\x"#)) == [#"in.1\x"#])
   }
 
   @Test func csvHeaderNamesFindTheirInputsByTheRule() throws {

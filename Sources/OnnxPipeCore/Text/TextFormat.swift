@@ -51,7 +51,7 @@ public struct TextFormat: Sendable {
 
   public let input: TextInputFormat
   public let output: TextOutputFormat
-  public let inputs: [TextInput]
+  public internal(set) var inputs: [TextInput]
   public internal(set) var outputs: [TextOutput]
   /// Each output's `"name":` as JSON, escaped once instead of on every record.
   let jsonKeys: [[UInt8]]
