@@ -50,6 +50,12 @@ func fixturePath(_ relative: String) -> String {
     #expect(refused > bytes.count / 2)
     #expect(ModelGraph.parse([0x3A, 0x05, 0x0A, 0x10][...]) == nil)  // a node longer than its graph
     #expect(ModelGraph.read(path: "/nonexistent/model.onnx") == nil)
+    // Every byte changed: a graph or nil, never a read outside the bytes (ASan runs this too).
+    for index in bytes.indices {
+      var flipped = bytes
+      flipped[index] ^= 0xA5
+      _ = ModelGraph.parse(flipped[...])
+    }
   }
 
   /// The rule, on graphs built here: every path must end in a missing-aware operator.
