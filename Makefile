@@ -32,9 +32,9 @@ test: deps format-check lint-man
 	$(MAKE) --no-print-directory fuzz-smoke
 	@bash Tests/Soak/soak.sh .build/debug/onnxpipe 48
 
-# Arrow IPC against pyarrow, DuckDB and onnxruntime (the .venv that `make deps` fills).
+# Arrow IPC against pyarrow, DuckDB and onnxruntime, and pandas DataFrame round trips (the .venv that `make deps` fills).
 interop:
-	ONNXPIPE=.build/debug/onnxpipe $(PYTHON) -m unittest -v Tests/Interop/test_arrow.py Tests/Interop/test_metrics.py
+	ONNXPIPE=.build/debug/onnxpipe $(PYTHON) -m unittest -v Tests/Interop/test_arrow.py Tests/Interop/test_metrics.py Tests/Interop/test_dataframe.py
 
 # --metrics served by Debian's prometheus-node-exporter (textfile collector) and scraped on loopback.
 test-metrics: deps
@@ -128,6 +128,14 @@ fixtures-compat:
 	  echo "fixtures-compat: no CPU build of torch to install; keeping the committed torch cases" >&2; \
 	  nice -n 10 $(COMPAT_PYTHON) $(COMPAT)/generate.py --no-torch; \
 	fi
+
+# The DataFrame fixtures (Tests/Fixtures/dataframe, committed): pandas frames with gaps as CSV, NDJSON
+# and Arrow, skl2onnx and LightGBM models made from them, onnxruntime's outputs; the corpus's pins.
+.PHONY: fixtures-dataframe
+fixtures-dataframe:
+	@test -x $(COMPAT_PYTHON) || python3 -m venv $(dir $(COMPAT_PYTHON))..
+	$(COMPAT_PYTHON) -m pip install -q -r $(COMPAT)/requirements.txt
+	$(COMPAT_PYTHON) Tests/Fixtures/dataframe/generate.py
 
 # Every corpus model x format against onnxruntime's outputs (in `make test`); the runs not passed
 # yet are listed, with why, in known_failures.txt.

@@ -63,7 +63,12 @@ extension OptionSpec {
       "Write each input record with the outputs added (Arrow: input columns copied through)."),
     OptionSpec(
       "input", value: "NAME=FIELD", repeatable: true, commands: [.score],
-      "Feed input NAME from FIELD (NDJSON dotted path, CSV or Arrow column; repeatable)."),
+      "Feed input NAME from FIELD (NDJSON dotted path, \\. for a dot in a name; CSV or Arrow column; repeatable)."
+    ),
+    OptionSpec(
+      "missing", value: "POLICY", repeatable: true, commands: [.score],
+      "Text and Arrow: null, NaN, NA, an empty CSV field become NaN where the model takes NaN as missing (auto), in every float input (nan), or fail (error); NAME=VALUE fills input NAME."
+    ),
     OptionSpec(
       "columns", value: "LIST", commands: [.score],
       "CSV and Arrow: the columns feeding the inputs, in model order (default: every numeric column)."),

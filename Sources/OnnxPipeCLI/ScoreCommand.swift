@@ -73,6 +73,7 @@ enum ScoreCommand {
       if live { reporter.startLiveLine() }
       return pipeline.run()
     }
+    let missing = options.missingPolicy(for: engine.signature)
     if options.isText {
       var source = TextBatchSource(
         input: .standardInput, syntax: options.input == "csv" ? .csv : .lines, batchSize: options.batchSize,
@@ -91,7 +92,7 @@ enum ScoreCommand {
       }
       var mapping = TextFormat.Mapping(
         fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
-        outputNames: options.selectedOutputs, outputPrefix: options.outputPrefix)
+        outputNames: options.selectedOutputs, outputPrefix: options.outputPrefix, missing: missing)
       if options.input != "lines", let first = options.input == "csv" ? firstRecord : try source.peekRecord()
       {
         // A free row dimension takes its size from the first record.
@@ -116,14 +117,16 @@ enum ScoreCommand {
       let deadLetters = try options.errorsPath.map { (path) throws(PipeError) in try openForWriting(path) }
       let pool = source.bufferPool
       outcome = try runPipeline(source, deadLetters: deadLetters) { [format, arrowWriter] engine in
-        TextBatchProcessor(format: format, engine: engine, arrowWriter: arrowWriter, bufferPool: pool)
+        TextBatchProcessor(
+          format: format.resolvingMissing(options.missingPolicy(for: engine.signature)), engine: engine,
+          arrowWriter: arrowWriter, bufferPool: pool)
       }
     } else if options.input == "arrow" {
       var source = ArrowBatchSource(input: .standardInput, maxMessageBytes: options.maxFrameBytes)
       guard let schema = try source.readSchema() else { return .success }  // empty input: nothing to score
       let mapping = TextFormat.Mapping(
         fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
-        outputNames: options.selectedOutputs, outputPrefix: options.outputPrefix)
+        outputNames: options.selectedOutputs, outputPrefix: options.outputPrefix, missing: missing)
       let modelName = modelName(options)
       configuration.preamble = try ArrowFormat.processor(
         schema: schema, engine: engine, output: options.output, mapping: mapping, keep: options.keep,
@@ -131,7 +134,9 @@ enum ScoreCommand {
       ).preamble
       let deadLetters = try options.errorsPath.map { (path) throws(PipeError) in try openForWriting(path) }
       outcome = try runPipeline(source, deadLetters: deadLetters) { [stats] engine throws(PipeError) in
-        try ArrowFormat.processor(
+        var mapping = mapping
+        mapping.missing = options.missingPolicy(for: engine.signature)  // a reloaded model decides anew
+        return try ArrowFormat.processor(
           schema: schema, engine: engine, output: options.output, mapping: mapping, keep: options.keep,
           onError: options.onError, modelName: modelName, stats: stats
         ).0

@@ -56,6 +56,8 @@ public struct ScoreOptions: Sendable, Equatable {
     guard let outputs else { return nil }
     return modelField.map { outputs + [$0] } ?? outputs
   }
+  /// `--missing`: what a missing value becomes (the model's graph decides `auto`: `missingPolicy(for:)`).
+  public var missing: MissingValuePolicy
 
   /// Whether records are text (NDJSON, CSV, lines) rather than raw frames or Arrow.
   public var isText: Bool { input != "raw" && input != "arrow" }
@@ -117,7 +119,7 @@ public struct ScoreOptions: Sendable, Equatable {
       } ?? (1 << 20)
     if input == "raw" {
       for option in [
-        "keep", "input", "columns", "batch-size", "on-error", "errors", "max-record-bytes",
+        "keep", "input", "columns", "batch-size", "on-error", "errors", "max-record-bytes", "missing",
       ]
       where parsed.has(option) {
         throw PipeError(
@@ -198,6 +200,7 @@ public struct ScoreOptions: Sendable, Equatable {
         }
         return seconds
       } ?? 10
+    missing = try missingOption(parsed)
   }
 }
 

@@ -47,6 +47,7 @@ import Testing
   /// Options that need a text input format to be accepted at all.
   static let textOnly: Set<String> = [
     "input", "columns", "batch-size", "on-error", "errors", "max-record-bytes", "prefix", "model-field",
+    "missing",
   ]
 
   @Test(arguments: OptionSpec.table.filter { $0.commands.contains(.score) && $0.value != nil }.map(\.long))

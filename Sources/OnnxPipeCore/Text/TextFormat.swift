@@ -51,7 +51,7 @@ public struct TextFormat: Sendable {
 
   public let input: TextInputFormat
   public let output: TextOutputFormat
-  public let inputs: [TextInput]
+  public internal(set) var inputs: [TextInput]
   public internal(set) var outputs: [TextOutput]
   /// Each output's `"name":` as JSON, escaped once instead of on every record.
   let jsonKeys: [[UInt8]]
@@ -78,16 +78,19 @@ public struct TextFormat: Sendable {
     public var outputNames: [String]?
     /// `--prefix`: put before each output's name where it is written.
     public var outputPrefix: String
+    /// `--missing`: what a missing value becomes in each input.
+    public var missing: MissingValuePolicy
 
     public init(
       fields: [String: String] = [:], columns: [String]? = nil, pinnedDimensions: [String: Int] = [:],
-      outputNames: [String]? = nil, outputPrefix: String = ""
+      outputNames: [String]? = nil, outputPrefix: String = "", missing: MissingValuePolicy = .init()
     ) {
       self.fields = fields
       self.columns = columns
       self.pinnedDimensions = pinnedDimensions
       self.outputNames = outputNames
       self.outputPrefix = outputPrefix
+      self.missing = missing
     }
   }
 
@@ -106,7 +109,7 @@ public struct TextFormat: Sendable {
     self.onError = onError
     self.maxRecordBytes = maxRecordBytes
     outputPrefix = mapping.outputPrefix
-    inputs = try Self.textInputs(signature, pinned: mapping.pinnedDimensions)
+    inputs = try mapping.missing.apply(to: Self.textInputs(signature, pinned: mapping.pinnedDimensions))
     outputs = try Self.textOutputs(signature, names: mapping.outputNames, prefix: mapping.outputPrefix)
     jsonKeys = Self.jsonKeys(outputs)
     if keep && output == .csv && input == .ndjson {
