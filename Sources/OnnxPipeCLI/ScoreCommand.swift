@@ -99,6 +99,8 @@ enum ScoreCommand {
         mapping.pinnedDimensions = TextFormat.dimensions(
           signature: engine.signature, input: TextInputFormat(rawValue: options.input)!, firstRecord: first,
           mapping: mapping)
+        mapping.dataSizedDimensions = Set(mapping.pinnedDimensions.keys).subtracting(
+          options.pinnedDimensions.keys)
       }
       var format = try TextFormat(
         signature: engine.signature, input: TextInputFormat(rawValue: options.input)!,

@@ -8,6 +8,10 @@ public struct TextInput: Sendable, Equatable {
   public let rowShape: [Int]
   /// What a missing value (JSON null, an empty CSV field, an Arrow null) becomes (`--missing`).
   public var missing: MissingFill = .refuse(hint: "")
+  /// Set when the first row dimension is sized by each record (NDJSON rows
+  /// of different lengths for a free dimension): a row then holds any
+  /// positive multiple of this many values, and `rowShape[0]` is only the first record's.
+  public var raggedStride: Int?
   public var rowElements: Int { rowShape.reduce(1, *) }
 }
 

@@ -214,8 +214,9 @@ struct NDJSONRecordDecoder: Sendable {
   private func readRow(_ scanner: inout JSONScanner, into column: inout Column) throws(RecordError) {
     let start = column.count
     let shape = column.input.rowShape
+    let stride = column.input.raggedStride
     if scanner.peek() != UInt8(ascii: "[") {
-      guard column.input.rowElements == 1 else {
+      guard column.input.rowElements == 1 || stride == 1 else {
         throw RecordError(
           "input '\(column.input.name)': expected an array of \(column.input.rowElements) values, got a scalar"
         )
@@ -223,9 +224,19 @@ struct NDJSONRecordDecoder: Sendable {
       try readElement(&scanner, into: &column)
       return
     }
-    if column.input.element == .float32, column.appendPlainFloatArray(&scanner) { return }
-    try readArray(&scanner, shape: shape.isEmpty ? [1] : shape[...], into: &column, flatAllowed: true)
+    if column.input.element == .float32, stride == nil, column.appendPlainFloatArray(&scanner) { return }
+    try readArray(
+      &scanner, shape: shape.isEmpty ? [1] : shape[...], into: &column, flatAllowed: true,
+      ragged: stride != nil)
     let got = column.count - start
+    if let stride {
+      guard got > 0, got % stride == 0 else {
+        throw RecordError(
+          "input '\(column.input.name)': expected a whole number of rows of \(stride) values, got \(got) values"
+        )
+      }
+      return
+    }
     guard got == column.input.rowElements else {
       throw RecordError(
         "input '\(column.input.name)': expected \(column.input.rowElements) values, got \(got)")
@@ -234,8 +245,10 @@ struct NDJSONRecordDecoder: Sendable {
 
   /// Reads an array of `shape.first` elements, each an array of the rest of the shape.
   /// At the top level a flat array of every element is accepted too.
+  /// With `ragged`, the top level's count is the record's own (a free dimension sized by each record).
   private func readArray(
-    _ scanner: inout JSONScanner, shape: ArraySlice<Int>, into column: inout Column, flatAllowed: Bool
+    _ scanner: inout JSONScanner, shape: ArraySlice<Int>, into column: inout Column, flatAllowed: Bool,
+    ragged: Bool = false
   ) throws(RecordError) {
     try scanner.expect(UInt8(ascii: "["), "'['")
     if scanner.peek() == UInt8(ascii: "]") {
@@ -257,7 +270,7 @@ struct NDJSONRecordDecoder: Sendable {
       items += 1
       guard try scanner.endOfMember(close: UInt8(ascii: "]"), "',' or ']'") else { break }
     }
-    if nested || !flatAllowed, items != shape.first! {
+    if nested || !flatAllowed, items != shape.first!, !ragged {
       throw RecordError(
         "input '\(column.input.name)': expected \(shape.first!) values in a nested array, got \(items)")
     }

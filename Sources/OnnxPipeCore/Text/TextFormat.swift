@@ -78,6 +78,9 @@ public struct TextFormat: Sendable {
     public var outputNames: [String]?
     /// `--prefix`: put before each output's name where it is written.
     public var outputPrefix: String
+    /// Keys of `pinnedDimensions` (`INPUT:AXIS`) sized from the first record, not by `--dim`:
+    /// NDJSON rows may then differ in that dimension, record by record.
+    public var dataSizedDimensions: Set<String> = []
     /// `--missing`: what a missing value becomes in each input.
     public var missing: MissingValuePolicy
 
@@ -115,6 +118,12 @@ public struct TextFormat: Sendable {
     if keep && output == .csv && input == .ndjson {
       throw PipeError(
         .usage, "--keep with --out csv needs --in csv or lines (NDJSON records have no columns)")
+    }
+    if input == .ndjson {
+      for index in inputs.indices where mapping.dataSizedDimensions.contains("\(inputs[index].name):1") {
+        let shape = inputs[index].rowShape
+        inputs[index].raggedStride = shape.dropFirst().reduce(1, *)
+      }
     }
     switch input {
     case .ndjson:
