@@ -28,8 +28,7 @@ public enum ArrowFormat {
         for (column, field) in schema.fields.enumerated() {
           kept.append(
             ArrowKeptColumn(
-              field: field, nodes: layout.columnNodes[column]..<layout.columnNodes[column] + field.nodeCount,
-              buffers: layout.columnBuffers[column]..<layout.columnBuffers[column] + field.bufferCount))
+              field: field, nodes: layout.columnNodes[column]..<layout.columnNodes[column] + field.nodeCount))
         }
         let outputs = Set(selected.map { mapping.outputPrefix + signature.outputs[$0].name })
         if let clash = schema.fields.first(where: { outputs.contains($0.name) }) {
@@ -44,6 +43,7 @@ public enum ArrowFormat {
         ? try TextFormat.probe(engine: engine, inputs: inputs, outputs: selected) : nil
       let writer = try ArrowOutputWriter(
         signature: signature, outputs: selected, namePrefix: mapping.outputPrefix, probe: probe, kept: kept,
+        inputLayout: keep ? layout.arrays : nil,
         metadata: outputMetadata(schema.metadata, modelName: modelName, signature: signature))
       rendering = .arrow(writer)
       preamble = writer.schemaMessage
