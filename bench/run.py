@@ -283,6 +283,21 @@ def measure_arrow(binary, workers, runs, raw_data, rows):
     return data, run_systems(systems, runs, rows, data, "arrow", same_arrow_predictions)
 
 
+def measure_fixed(binary, workers, runs, rows):
+    """A model whose batch is fixed to 1 (torch.onnx.export without dynamic_axes): onnxpipe on
+    4096-row frames, cut into one-row runs, against the C API running one row per call on the same rows."""
+    model = os.path.join(ROOT, "Tests", "Fixtures", "compat", "models", "torch_fixed_batch1.onnx")
+    data = os.path.join(TMP, f"fixed1-{rows}.bin")
+    generate(data, rows, 10)
+    def limit():
+        text = subprocess.run(
+            [binary, "bench", "-j", str(workers), "--rows", str(rows), "--batch", "1", "--sample", data, "--json",
+             model], check=True, capture_output=True, text=True).stdout
+        return json.loads(text)["rows_per_s"]
+    systems = {"onnxpipe": f"cat {data} | {{time}} {binary} -j {workers} {model} > {{out}}"}
+    return data, run_systems(systems, runs, rows, data, "fixed1", None, limit=limit)
+
+
 def write_frames(path, source, sizes, limit=None):
     """Rewrites the rows (the first `limit`) of raw-frame file `source` into frames of `sizes` rows (cycled)."""
     rows = np.concatenate([np.frombuffer(p, "<f4") for p in frames(source)]).reshape(-1, 32)[:limit]
@@ -366,12 +381,22 @@ def main():
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "onnxpipe"))
     parser.add_argument("--quick", action="store_true", help="smaller inputs and one run each (under two minutes)")
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default: 1 quick, 3 full)")
+    parser.add_argument("--fixed-only", action="store_true",
+                        help="only the batch-fixed-to-1 model against the C API (prints, writes nothing)")
     parser.add_argument("--text-only", action="store_true",
                         help="only rf32 as NDJSON and CSV against the Python scripts (200000 rows, 3 runs); "
                              "prints the tables, writes no results")
     args = parser.parse_args()
     if args.text_only:
         text_only(os.path.abspath(args.binary), args.runs or 3)
+        return
+    if args.fixed_only:
+        os.makedirs(TMP, exist_ok=True)
+        rows = 200_000
+        _, results = measure_fixed(os.path.abspath(args.binary), os.cpu_count(), args.runs or 3, rows)
+        print(f"\n**fixed-1 model**, {rows} rows in 4096-row frames, median of {args.runs or 3}: "
+              f"{results['onnxpipe']['rows_per_s'] / results['C API limit']['rows_per_s']:.2f} of the C API\n")
+        print("\n".join(table(results)))
         return
     os.makedirs(TMP, exist_ok=True)
     binary = os.path.abspath(args.binary)
@@ -425,6 +450,14 @@ def main():
     lines += ["", f"mlp512 ({files['mlp_rows']} rows in 4096-row frames): auto chose {chosen} rows per run; "
                   f"auto / best fixed ({best[1]}) = {adaptive['mlp']['onnxpipe']['rows_per_s'] / best[0]:.2f}:", ""]
     lines += table(adaptive["mlp"])
+    rows = 50_000 * scale
+    data, results = measure_fixed(binary, workers, runs, rows)
+    report["workloads"]["fixed1"] = {"rows": rows, "bytes": os.path.getsize(data), "results": results}
+    ratio = results["onnxpipe"]["rows_per_s"] / results["C API limit"]["rows_per_s"]
+    lines += ["", f"**A model with its batch fixed to 1** (`torch.onnx.export` without `dynamic_axes`: a 10-32-3 "
+                  f"MLP; {rows} rows in 4096-row frames, run one row at a time) against the C API running one row "
+                  f"per call on the same rows, the same workers: {ratio:.2f} of the limit:", ""]
+    lines += table(results)
     for kind in ["ndjson", "csv"]:
         rows = 50_000 * scale
         data, results = measure_text(binary, workers, runs, kind, rows)

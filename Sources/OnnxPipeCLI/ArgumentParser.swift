@@ -17,10 +17,15 @@ public struct ParsedArguments: Sendable, Equatable {
 /// Splits `arguments` (without the program name) by `OptionSpec.table`.
 ///
 /// Accepts `--name VALUE`, `--name=VALUE`, `-j VALUE`, `-jVALUE`, and `--`
-/// to end options. The first positional may name a subcommand.
+/// to end options. The first positional may name a subcommand; `help [COMMAND]`
+/// is `[COMMAND] --help` (the word wins over a model file named `help`: `./help`
+/// reaches the file).
 public func parseArguments(_ arguments: [String]) throws(PipeError) -> ParsedArguments {
   var parsed = ParsedArguments()
   var rest = arguments[...]
+  if rest.first == "help" {
+    return try parseHelpCommand(rest.dropFirst())
+  }
   if let first = rest.first, let command = Command(rawValue: first), command != .score {
     parsed.command = command
     rest = rest.dropFirst()
@@ -42,7 +47,9 @@ public func parseArguments(_ arguments: [String]) throws(PipeError) -> ParsedArg
       let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
       if let equals = body.firstIndex(of: "=") { inlineValue = String(body[body.index(after: equals)...]) }
       guard let found = OptionSpec.table.first(where: { $0.long == name }) else {
-        throw PipeError(.usage, "unknown option '--\(name)'")
+        let guess = OptionSpec.suggestion(for: name, command: parsed.command)
+        throw PipeError(
+          .usage, "unknown option '--\(name)'" + (guess.map { "; did you mean '--\($0)'?" } ?? ""))
       }
       spec = found
     } else {
@@ -74,5 +81,22 @@ public func parseArguments(_ arguments: [String]) throws(PipeError) -> ParsedArg
       parsed.values[spec.long, default: []].append(value)
     }
   }
+  return parsed
+}
+
+/// `onnxpipe help [COMMAND]`: the arguments after `help`, as `COMMAND --help`.
+private func parseHelpCommand(_ rest: ArraySlice<String>) throws(PipeError) -> ParsedArguments {
+  var parsed = ParsedArguments()
+  parsed.values["help"] = [""]
+  guard let topic = rest.first else { return parsed }
+  let known = Command.allCases.filter { $0 != .score }
+  guard let command = known.first(where: { $0.rawValue == topic }) else {
+    let names = known.map(\.rawValue).joined(separator: ", ")
+    throw PipeError(.usage, "help: unknown command '\(topic)' (known: \(names))")
+  }
+  guard rest.count == 1 else {
+    throw PipeError(.usage, "help: unexpected argument '\(rest[rest.startIndex + 1])' (one command at most)")
+  }
+  parsed.command = command
   return parsed
 }

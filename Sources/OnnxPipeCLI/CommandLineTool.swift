@@ -26,7 +26,13 @@ public enum CommandLineTool {
             "onnxpipe \(Help.version) (ONNX Runtime \(onnxRuntimeVersion))\n")
           return ExitStatus.success.rawValue
         }
-        return try ScoreCommand.run(try ScoreOptions(parsed)).rawValue
+        let options = try ScoreOptions(parsed)
+        if let refusal = options.terminalRefusal(stdoutIsTerminal: FileDescriptor.standardOutput.isTerminal) {
+          // One line, no usage hint: the message says what to do.
+          try? FileDescriptor.standardError.writeAll("onnxpipe: \(refusal)\n")
+          return ExitStatus.usage.rawValue
+        }
+        return try ScoreCommand.run(options).rawValue
       case .inspect:
         try FileDescriptor.standardOutput.writeAll(try InspectCommand.run(parsed))
       case .bench:

@@ -7,11 +7,17 @@ enum InspectCommand {
     let pinned = try dimensions(parsed)
     let session = try ModelLoader.load(path: path)
     let signature = OrtEngine(session: session).signature
+    // The model as the formats see it (raw frames: half floats as they are).
+    let adapter = ModelAdapter(
+      OrtEngine(session: session), convertHalfFloats: false, pinnedDimensions: pinned)
     let header = ModelHeader.read(path: path)
-    let layout = try? RawFormat(signature: signature, pinnedDimensions: pinned)
+    let layout = try? RawFormat(signature: adapter.signature, pinnedDimensions: pinned)
+    let outputLayout = try? RawFormat(
+      signature: adapter.signature, outputNames: adapter.signature.outputs.map(\.name),
+      pinnedDimensions: pinned,
+      mapKeys: adapter.mapKeys)
     // Checked at 1, 64 and 1024 rows a run, the default text --batch-size.
-    let invariant = BatchCalibration.batchInvariance(
-      engine: OrtEngine(session: session), pinnedDimensions: pinned, largest: 1024)
+    let invariant = BatchCalibration.batchInvariance(engine: adapter, pinnedDimensions: pinned, largest: 1024)
     var calibration: BatchCalibration?
     if parsed.has("calibrate") {
       guard let layout, layout.inputRowBytes != nil else {
@@ -20,7 +26,7 @@ enum InspectCommand {
       }
       do {
         calibration = try BatchCalibration.measure(
-          engine: OrtEngine(session: session), format: layout, workers: onlineProcessors(),
+          engine: adapter, format: layout, workers: onlineProcessors(),
           budgetNanoseconds: 1_000_000_000)
       } catch {
         throw PipeError(.model, "calibration failed: \(error)")
@@ -28,11 +34,13 @@ enum InspectCommand {
     }
     if parsed.has("json") {
       return json(
-        path: path, signature: signature, header: header, layout: layout, invariant: invariant,
+        path: path, signature: signature, adapter: adapter, header: header, layout: layout,
+        invariant: invariant,
         calibration: calibration)
     }
     var lines = ["model: \(path)"]
-    lines.append("producer: \(signature.producer)\(header.map { " \($0.producerVersion)" } ?? "")")
+    let producer = "\(signature.producer)\(header.map { " \($0.producerVersion)" } ?? "")"
+    lines.append("producer: " + producer.split(whereSeparator: \.isNewline).joined(separator: " "))
     lines.append("graph: \(signature.graphName)")
     if let header {
       lines.append("ir_version: \(header.irVersion)")
@@ -41,12 +49,30 @@ enum InspectCommand {
     lines.append("inputs:")
     lines += signature.inputs.map { "  \($0.name)  \($0.typeDescription)" }
     lines.append("outputs:")
-    lines += signature.outputs.map { "  \($0.name)  \($0.typeDescription)" }
+    for spec in signature.outputs {
+      var line = "  \(spec.name)  \(spec.typeDescription)"
+      if let left = adapter.leftOut.first(where: { $0.name == spec.name }) {
+        line += "  (not per row: a run returned \(left.description); left out)"
+      } else if let fixed = adapter.correctedOutputs.first(where: { $0.declared.name == spec.name }) {
+        line += "  (returns \(fixed.actual.typeDescription): written as that)"
+      } else if let index = adapter.signature.outputs.firstIndex(where: { $0.name == spec.name }),
+        let keys = adapter.mapKeys[index]
+      {
+        line += "  (keys \(keys.joined(separator: ", ")))"
+      }
+      lines.append(line)
+    }
+    if let fixed = adapter.fixedRows {
+      let runs = fixed == 1 ? "one row" : "\(fixed) rows"
+      lines.append(
+        "rows per run: fixed at \(fixed) by the model (frames and batches are run \(runs) at a time)")
+    }
     lines.append("raw frame layout:")
     if let layout {
       lines += layout.describeInputRow().map { "  " + $0 }
+      if let outputLayout { lines += outputLayout.describeOutputRow().map { "  " + $0 } }
     } else {
-      do { _ = try RawFormat(signature: signature, pinnedDimensions: pinned) } catch {
+      do { _ = try RawFormat(signature: adapter.signature, pinnedDimensions: pinned) } catch {
         lines.append("  not usable as raw frames: \(error.message)")
       }
     }
@@ -56,7 +82,9 @@ enum InspectCommand {
           $0
             ? "yes (a row's outputs are the same bytes alone and in runs of 64 and 1024)"
             : "no (outputs change in the last bits with the rows per run; --deterministic runs one row at a time)"
-        } ?? "unknown (the check needs numeric inputs and per-row outputs; --deterministic runs one row at a time)"))
+        }
+          ?? "unknown (the check needs numeric inputs and per-row outputs; --deterministic runs one row at a time)")
+    )
     if let calibration {
       lines.append(
         "calibration (\(onlineProcessors()) threads at once, as many as the default workers; synthetic rows):"
@@ -87,8 +115,8 @@ enum InspectCommand {
   }
 
   private static func json(
-    path: String, signature: ModelSignature, header: ModelHeader?, layout: RawFormat?, invariant: Bool?,
-    calibration: BatchCalibration?
+    path: String, signature: ModelSignature, adapter: ModelAdapter, header: ModelHeader?, layout: RawFormat?,
+    invariant: Bool?, calibration: BatchCalibration?
   ) -> String {
     func specs(_ list: [TensorSpec]) -> String {
       "["
@@ -127,6 +155,9 @@ enum InspectCommand {
       fields.append("\"raw_row_bytes\":\(layout.inputRowBytes.map(String.init) ?? "null")")
     }
     fields.append("\"batch_invariant\":\(invariant.map { String($0) } ?? "null")")
+    fields.append("\"fixed_rows\":\(adapter.fixedRows.map(String.init) ?? "null")")
+    fields.append(
+      "\"outputs_not_per_row\":[\(adapter.leftOut.map { JSON.string($0.name) }.joined(separator: ","))]")
     if let calibration {
       let points = calibration.points.map { "{\"rows\":\($0.rows),\"rows_per_s\":\(Int($0.rowsPerSecond))}" }
       fields.append(

@@ -34,13 +34,16 @@ enum ModelLoader {
         try Session(modelPath: path, options: options)
       }
     } catch let error as ORTError {
-      throw PipeError(.model, "cannot load model '\(path)': \(explain(error.message))")
+      let reason = diagnose(path: path) ?? explain(error.message)
+      throw PipeError(.model, "cannot load model '\(path)': \(reason)")
     } catch {
       throw PipeError(.software, "cannot load model '\(path)': \(error)")
     }
   }
 
-  /// ONNX Runtime's message on one line, with a hint for failures we know.
+  /// ONNX Runtime's message on one line, led by what it means when we know:
+  /// without its `Load model from PATH failed:` preamble and the C++ source
+  /// location (`./onnxruntime/core/graph/model.cc:165 onnxruntime::Model::Model(...)`).
   static func explain(_ message: String) -> String {
     let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
     if oneLine.contains("locale::facet") || oneLine.contains("StringNormalizer") && oneLine.contains("locale")
@@ -48,6 +51,64 @@ enum ModelLoader {
       return oneLine
         + " (the en_US.UTF-8 locale is missing: install 'locales' and run locale-gen, or 'make deps')"
     }
-    return oneLine
+    var text = Substring(oneLine)
+    if text.hasPrefix("Load model from "), let failed = text.firstRange(of: " failed:") {
+      text = text[failed.upperBound...].drop { $0 == " " }
+    }
+    text = withoutSourceLocation(text)
+    if text.hasPrefix("Fatal error: ") { text = text.dropFirst("Fatal error: ".count) }
+    if text.hasSuffix(".") { text = text.dropLast() }
+    if text.contains("Protobuf parsing failed") {
+      return "not a valid ONNX model (protobuf parsing failed: the file is damaged, cut short or not a model)"
+    }
+    if text.contains("ModelProto does not have a graph") {
+      return "not a valid ONNX model (\(text))"
+    }
+    if text.contains("is not a registered function/op") {
+      return "the model uses an operator this ONNX Runtime (\(onnxRuntimeVersion)) does not have (\(text))"
+    }
+    if text.contains("Unsupported model IR version") {
+      return "the model needs a newer ONNX Runtime than this one (\(onnxRuntimeVersion)) (\(text))"
+    }
+    return String(text)
+  }
+
+  /// `text` without a leading `FILE.cc:LINE FUNCTION(ARGS) ` as ONNX Runtime
+  /// prefixes its C++ exceptions' messages with; unchanged when it has none.
+  static func withoutSourceLocation(_ text: Substring) -> Substring {
+    guard let space = text.firstIndex(of: " "), let colon = text[..<space].lastIndex(of: ":") else {
+      return text
+    }
+    let file = text[..<colon]
+    let line = text[text.index(after: colon)..<space]
+    guard !line.isEmpty, line.allSatisfy(\.isASCII), line.allSatisfy(\.isNumber),
+      [".cc", ".cpp", ".h", ".hpp", ".cu"].contains(where: { file.hasSuffix($0) })
+    else { return text }
+    // The function's signature (return type, name, arguments; `const` and a
+    // `[with T = ...]` after), then a space and the message.
+    var rest = text[text.index(after: space)...]
+    guard let open = rest.firstIndex(of: "("), let close = matching(rest, from: open) else { return text }
+    rest = rest[rest.index(after: close)...]
+    for suffix in [" const", " noexcept"] where rest.hasPrefix(suffix) { rest = rest.dropFirst(suffix.count) }
+    if rest.hasPrefix(" ["), let bracket = rest.firstIndex(of: "["), let end = matching(rest, from: bracket) {
+      rest = rest[rest.index(after: end)...]
+    }
+    guard rest.hasPrefix(" ") else { return text }
+    return rest.dropFirst()
+  }
+
+  /// The index of the bracket that closes the one at `start` in `text`.
+  private static func matching(_ text: Substring, from start: Substring.Index) -> Substring.Index? {
+    let open = text[start]
+    let close: Character = open == "(" ? ")" : "]"
+    var depth = 0
+    for index in text[start...].indices {
+      if text[index] == open { depth += 1 }
+      if text[index] == close {
+        depth -= 1
+        if depth == 0 { return index }
+      }
+    }
+    return nil
   }
 }

@@ -47,6 +47,9 @@ extension OptionSpec {
       "format", short: "f", value: "FORMAT", commands: [.score],
       "Set both --in and --out (raw, arrow, ndjson or csv)."),
     OptionSpec(
+      "force", commands: [.score],
+      "Write binary output (raw frames, Arrow) even when stdout is a terminal."),
+    OptionSpec(
       "workers", short: "j", value: "N", commands: [.score, .bench],
       "Worker threads running the model (default: online CPUs); auto measures against --intra-threads."),
     OptionSpec(
@@ -138,7 +141,7 @@ extension OptionSpec {
       "help", short: "h", commands: [.score, .inspect, .bench],
       "Show this help and exit."),
     OptionSpec(
-      "version", commands: [.score],
+      "version", short: "V", commands: [.score],
       "Show the version of onnxpipe and of ONNX Runtime, and exit."),
   ]
 }

@@ -27,8 +27,8 @@ enum ScoreCommand {
       session = try ModelLoader.load(
         path: options.modelPath, intraThreads: options.intraThreads, optimization: options.optimization)
     }
-    let engine = runLayout(
-      OrtEngine(session: session), options, intraThreads: intraThreads, reporter: reporter)
+    let adapter = try adapt(OrtEngine(session: session), options)
+    let engine = runLayout(adapter, options, intraThreads: intraThreads, reporter: reporter)
     var configuration = PipelineConfiguration(
       workers: workers, window: options.queueDepthGiven ? options.queueDepth : 2 * workers)
     let outcome: PipelineOutcome
@@ -65,12 +65,19 @@ enum ScoreCommand {
         header = record.bytes
         firstRecord = try source.peekRecord()
       }
+      var mapping = TextFormat.Mapping(
+        fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
+        outputNames: options.outputs, outputPrefix: options.outputPrefix)
+      if options.input != "lines", let first = options.input == "csv" ? firstRecord : try source.peekRecord()
+      {
+        // A free row dimension takes its size from the first record.
+        mapping.pinnedDimensions = TextFormat.dimensions(
+          signature: engine.signature, input: TextInputFormat(rawValue: options.input)!, firstRecord: first,
+          mapping: mapping)
+      }
       var format = try TextFormat(
         signature: engine.signature, input: TextInputFormat(rawValue: options.input)!,
-        output: TextOutputFormat(rawValue: options.output) ?? .ndjson,
-        mapping: TextFormat.Mapping(
-          fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
-          outputNames: options.outputs, outputPrefix: options.outputPrefix),
+        output: TextOutputFormat(rawValue: options.output) ?? .ndjson, mapping: mapping,
         keep: options.keep, onError: options.onError, maxRecordBytes: options.maxRecordBytes,
         csvHeaderRecord: header, csvHeaderPolicy: options.csvHeader, firstRecord: firstRecord)
       var arrowWriter: ArrowOutputWriter?
@@ -102,9 +109,11 @@ enum ScoreCommand {
       outcome = runPipeline(source, processor, deadLetters: deadLetters)
     } else {
       let format = try RawFormat(
-        signature: engine.signature, outputNames: options.outputs, pinnedDimensions: options.pinnedDimensions)
+        signature: engine.signature, outputNames: options.outputs, pinnedDimensions: options.pinnedDimensions,
+        mapKeys: adapter.mapKeys)
       if let tuner = batchTuner(
-        options, format: format, engine: engine, intraThreads: intraThreads, reporter: reporter)
+        options, format: format, engine: engine, fixedRows: adapter.fixedRows, intraThreads: intraThreads,
+        reporter: reporter)
       {
         outcome = runPipeline(
           AdaptiveFrameSource(
@@ -147,9 +156,17 @@ enum ScoreCommand {
   /// run's work by its size (a tree ensemble sums its trees in another order),
   /// so `auto` leaves frames as they come there too.
   private static func batchTuner(
-    _ options: ScoreOptions, format: RawFormat, engine: any InferenceEngine, intraThreads: Int,
+    _ options: ScoreOptions, format: RawFormat, engine: any InferenceEngine, fixedRows: Int?,
+    intraThreads: Int,
     reporter: ProgressReporter
   ) -> BatchSizeTuner? {
+    if let fixedRows, format.inputRowBytes != nil {
+      // The model runs k rows at a time whatever we do (ModelAdapter cuts runs): frames are cut,
+      // and small ones merged, to slices of a few hundred rows, whole runs each, so a frame's runs
+      // go to every worker while each job still carries enough runs to pay for its hand-offs.
+      reporter.note("batch_rows", "fixed(\(fixedRows))")
+      return BatchSizeTuner(fixedRows: fixedRows * max(1, (256 + fixedRows - 1) / fixedRows))
+    }
     guard format.inputRowBytes != nil, options.batchRows != 0 else {
       reporter.note("batch_rows", "off")
       return nil
@@ -173,12 +190,32 @@ enum ScoreCommand {
     return BatchSizeTuner()
   }
 
+  /// The model as the formats see it (`ModelAdapter`): outputs that are not
+  /// per row are left out, with one line on stderr unless `--outputs` chose,
+  /// and naming one in `--outputs` is a usage error.
+  private static func adapt(_ engine: OrtEngine, _ options: ScoreOptions) throws(PipeError) -> ModelAdapter {
+    let adapter = ModelAdapter(
+      engine, convertHalfFloats: options.input != "raw", pinnedDimensions: options.pinnedDimensions)
+    if let named = options.outputs, let output = adapter.leftOut.first(where: { named.contains($0.name) }) {
+      throw PipeError(
+        .usage,
+        "--outputs: output '\(output.name)' is not one row per record (a probe run returned \(output.description)), so no format can write it per record"
+      )
+    }
+    if options.outputs == nil, !adapter.leftOut.isEmpty {
+      let names = adapter.leftOut.map { "'\($0.name)' (\($0.description))" }.joined(separator: ", ")
+      try? FileDescriptor.standardError.writeAll(
+        "onnxpipe: leaving out outputs that are not one row per record: \(names)\n")
+    }
+    return adapter
+  }
+
   /// The engine as the pipeline uses it. Under `--deterministic`, a model
   /// whose rows can come out differently with the rows run beside them (the
   /// check fails or cannot run, or operators split work over intra-op
   /// threads) runs one row at a time, so no output depends on batching.
   private static func runLayout(
-    _ engine: OrtEngine, _ options: ScoreOptions, intraThreads: Int, reporter: ProgressReporter
+    _ engine: any InferenceEngine, _ options: ScoreOptions, intraThreads: Int, reporter: ProgressReporter
   ) -> any InferenceEngine {
     guard options.deterministic else { return engine }
     var invariant: Bool?

@@ -16,6 +16,8 @@ public struct ScoreOptions: Sendable, Equatable {
   public var optimization: String
   public var progress: Bool
   public var stats: Bool
+  /// `--force`: write binary output (raw frames, Arrow) to a terminal too.
+  public var force: Bool
   /// `raw`, or a text input format.
   public var input: String
   /// `raw`, or a text output format.
@@ -51,12 +53,15 @@ public struct ScoreOptions: Sendable, Equatable {
     let both = parsed.value("format")
     input = parsed.value("in") ?? both ?? "raw"
     guard ["raw", "ndjson", "csv", "lines", "arrow"].contains(input) else {
-      throw PipeError(.usage, "--in: unknown format '\(input)' (known: raw, arrow, ndjson, csv, lines)")
+      let option = parsed.has("in") ? "in" : "format"
+      throw PipeError(
+        .usage, "--\(option): unknown format '\(input)' (known: raw, arrow, ndjson, csv, lines)")
     }
     let defaultOutput = ["raw", "arrow"].contains(input) ? input : "ndjson"
     output = parsed.value("out") ?? (both == "lines" ? nil : both) ?? defaultOutput
     guard ["raw", "ndjson", "csv", "arrow"].contains(output) else {
-      throw PipeError(.usage, "--out: unknown format '\(output)' (known: raw, arrow, ndjson, csv)")
+      let option = parsed.has("out") ? "out" : "format"
+      throw PipeError(.usage, "--\(option): unknown format '\(output)' (known: raw, arrow, ndjson, csv)")
     }
     if (input == "raw") != (output == "raw") {
       throw PipeError(
@@ -143,7 +148,9 @@ public struct ScoreOptions: Sendable, Equatable {
     }
     pinnedDimensions = try dimensions(parsed)
     maxFrameBytes =
-      try parsed.value("max-frame-bytes").map { (text) throws(PipeError) in try byteSize(text) }
+      try parsed.value("max-frame-bytes").map { (text) throws(PipeError) in
+        try byteSize(text, option: "max-frame-bytes")
+      }
       ?? (1 << 30)
     optimization = try optimizationLevel(parsed)
     progress = parsed.has("progress")
@@ -160,6 +167,7 @@ public struct ScoreOptions: Sendable, Equatable {
       throw PipeError(.usage, "--prefix names outputs in NDJSON, CSV and Arrow; raw frames carry no names")
     }
     deterministic = parsed.has("deterministic")
+    force = parsed.has("force")
   }
 }
 
@@ -205,7 +213,7 @@ func optimizationLevel(_ parsed: ParsedArguments) throws(PipeError) -> String {
 }
 
 /// A byte count with an optional K, M or G suffix (powers of 1024).
-func byteSize(_ text: String, option: String = "max-frame-bytes") throws(PipeError) -> Int {
+func byteSize(_ text: String, option: String) throws(PipeError) -> Int {
   var digits = Substring(text)
   var scale = 1
   switch digits.last?.uppercased() {
@@ -217,7 +225,7 @@ func byteSize(_ text: String, option: String = "max-frame-bytes") throws(PipeErr
   if scale != 1 { digits = digits.dropLast() }
   guard let value = Int(digits), value >= 0, value <= Int(UInt32.max) / scale else {
     throw PipeError(
-      .usage, "--max-frame-bytes: expected a size up to 4G such as 1048576, 64M or 1G, got '\(text)'")
+      .usage, "--\(option): expected a size up to 4G such as 1048576, 64M or 1G, got '\(text)'")
   }
   return value * scale
 }

@@ -68,11 +68,12 @@ public struct TensorSpec: Sendable, Equatable {
       switch dim {
       case .fixed(let size): row.append(size)
       case .symbolic(let dimension):
-        guard !dimension.isEmpty, let size = pinned[dimension] else {
+        // `--dim INPUT:AXIS=SIZE` pins one input's axis (the only way to name an unnamed one).
+        guard let size = pinned["\(name):\(position)"] ?? (dimension.isEmpty ? nil : pinned[dimension]) else {
           let label = dimension.isEmpty ? "an unnamed free dimension" : "the free dimension '\(dimension)'"
-          let hint =
-            dimension.isEmpty ? "re-export the model with fixed sizes" : "pin it with --dim \(dimension)=SIZE"
-          throw PipeError(.model, "input '\(name)' has \(label) at position \(position); \(hint)")
+          let key = dimension.isEmpty ? "\(name):\(position)" : dimension
+          throw PipeError(
+            .model, "input '\(name)' has \(label) at position \(position); pin it with --dim \(key)=SIZE")
         }
         row.append(size)
       }

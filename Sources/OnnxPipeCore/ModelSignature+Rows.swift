@@ -5,6 +5,12 @@ extension TensorSpec {
     return false
   }
 
+  /// The element type of a sequence-of-maps output's values (float32 unless it says double).
+  var mapValueElement: ElementType {
+    if case .other(let text) = kind, text.hasSuffix("tensor(double)))") { return .float64 }
+    return .float32
+  }
+
   /// A sequence-of-maps output whose keys are strings (not int64).
   var hasStringMapKeys: Bool {
     if case .other(let text) = kind { return text.hasPrefix("seq(map(string,") }

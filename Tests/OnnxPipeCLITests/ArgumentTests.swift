@@ -55,12 +55,12 @@ import Testing
 
   @Test(arguments: [("1048576", 1_048_576), ("64M", 64 << 20), ("1G", 1 << 30), ("4k", 4096), ("0", 0)])
   func byteSizesTakeBinarySuffixes(text: String, value: Int) throws {
-    #expect(try byteSize(text) == value)
+    #expect(try byteSize(text, option: "max-frame-bytes") == value)
   }
 
   @Test(arguments: ["", "-1", "5T", "M", "9G"])
   func badByteSizesAreRefused(text: String) {
-    #expect(throws: PipeError.self) { try byteSize(text) }
+    #expect(throws: PipeError.self) { try byteSize(text, option: "max-frame-bytes") }
   }
 
   @Test func outputsListRejectsEmptyNames() {

@@ -77,23 +77,104 @@ func manPage() throws -> String {
 
   @Test(arguments: examples)
   func manPageExampleRuns(command: String) throws {
-    let binaryDirectory = repositoryRoot.appendingPathComponent(".build/debug").path
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-o", "pipefail", "-c", command]
-    process.currentDirectoryURL = repositoryRoot
-    var environment = ProcessInfo.processInfo.environment
-    environment["PATH"] = binaryDirectory + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-    process.environment = environment
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let bytes = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "\(command)")
-    #expect(!bytes.isEmpty, "\(command) printed nothing")
+    let result = try runExample(command, in: repositoryRoot)
+    #expect(result.status == 0, "\(command)")
+    #expect(!result.output.isEmpty, "\(command) printed nothing")
   }
+
+  /// The `od` example prints probabilities only: three a line, summing to 1,
+  /// with no frame length read as a float among them.
+  @Test func manPageOdExamplePrintsOnlyProbabilities() throws {
+    let command = try #require(Self.examples.first { $0.contains("| od ") })
+    let result = try runExample(command, in: repositoryRoot)
+    #expect(result.status == 0)
+    let rows = String(decoding: result.output, as: UTF8.self).split(separator: "\n")
+      .map { $0.split(separator: " ").map { Double($0) } }
+    #expect(rows.count == 5)
+    for row in rows {
+      #expect(row.count == 3 && row.allSatisfy { $0 != nil }, "\(row)")
+      #expect(abs(row.compactMap { $0 }.reduce(0, +) - 1) < 1e-5, "\(row)")
+    }
+  }
+
+  /// README code blocks that are not run, by their first line, and why.
+  /// Every other `sh` block that names onnxpipe runs line by line.
+  static let readmeBlocksNotRun: [String: String] = [
+    "producer | onnxpipe model.onnx | consumer":
+      "the pipe form: producer and consumer stand for any programs",
+    "tail -F app.log | onnxpipe --in lines --keep classifier.onnx | jq 'select(.label == 1)'":
+      "shapes of use on placeholder files (app.log, model.onnx, in.csv, make_batches.py); tail -F never ends"
+      + " and the duckdb CLI is not installed in CI (its query was checked with DuckDB's Python package)",
+  ]
+
+  /// The README's `sh` code blocks that mention onnxpipe, each as its lines.
+  static let readmeBlocks: [[String]] = {
+    guard
+      let readme = try? String(
+        contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    else { return [] }
+    return readme.components(separatedBy: "```sh\n").dropFirst()
+      .map { $0.components(separatedBy: "\n```")[0].components(separatedBy: "\n") }
+      .filter { $0.contains { $0.contains("onnxpipe") } }
+  }()
+
+  /// The README command lines that run: every line of the blocks not excepted.
+  static let readmeExamples: [String] = readmeBlocks.filter { readmeBlocksNotRun[$0[0]] == nil }
+    .flatMap { $0 }.filter { !$0.isEmpty }
+
+  @Test func readmeExamplesAreRunOrExceptedByName() {
+    #expect(Self.readmeExamples.count >= 5)
+    let firstLines = Set(Self.readmeBlocks.map { $0[0] })
+    for (line, reason) in Self.readmeBlocksNotRun {
+      #expect(firstLines.contains(line), "README has no block starting '\(line)' (excepted: \(reason))")
+    }
+  }
+
+  /// Each line runs with the built binary on PATH in a scratch directory that
+  /// links every top-level entry of the repository, so it reads the files the
+  /// repository ships and the files it writes land outside the repository.
+  @Test(arguments: readmeExamples)
+  func readmeExampleRuns(command: String) throws {
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "onnxpipe-readme-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let shipped = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.path)
+    for entry in shipped {
+      try FileManager.default.createSymbolicLink(
+        at: scratch.appendingPathComponent(entry),
+        withDestinationURL: repositoryRoot.appendingPathComponent(entry))
+    }
+    let result = try runExample(command, in: scratch)
+    #expect(result.status == 0, "\(command)")
+    var written = result.output
+    for entry in try FileManager.default.contentsOfDirectory(atPath: scratch.path)
+    where !shipped.contains(entry) {
+      written += try Data(contentsOf: scratch.appendingPathComponent(entry))
+    }
+    #expect(!written.isEmpty, "\(command) wrote nothing to stdout or to a file")
+  }
+}
+
+/// Runs `command` with bash (pipefail) in `directory` with the debug build
+/// first on PATH; its status and standard output.
+func runExample(_ command: String, in directory: URL) throws -> (status: Int32, output: Data) {
+  let binaryDirectory = repositoryRoot.appendingPathComponent(".build/debug").path
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/bin/bash")
+  process.arguments = ["-o", "pipefail", "-c", command]
+  process.currentDirectoryURL = directory
+  var environment = ProcessInfo.processInfo.environment
+  environment["PATH"] = binaryDirectory + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+  process.environment = environment
+  let output = Pipe()
+  process.standardOutput = output
+  process.standardError = FileHandle.nullDevice
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  let bytes = output.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, bytes)
 }
 
 /// A `.Dl` line as the shell sees it: roff's `\e` is a backslash, `\|` a bar.

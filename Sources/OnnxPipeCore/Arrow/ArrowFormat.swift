@@ -11,7 +11,13 @@ public enum ArrowFormat {
     onError: OnErrorPolicy, modelName: String, stats: PipelineStats?
   ) throws(PipeError) -> (ArrowBatchProcessor, preamble: [UInt8]) {
     let signature = engine.signature
-    let inputs = try signature.inputRows(pinned: mapping.pinnedDimensions, format: "Arrow streams")
+    // A free row dimension takes its size from the column feeding the input.
+    let numericColumns = schema.fields.filter { $0.type.element != nil && $0.type.element != .string }.count
+    let pinned = signature.dimensionsFromData(pinned: mapping.pinnedDimensions) { name in
+      schema.valuesPerRow(column: mapping.fields[name] ?? name)
+        ?? (signature.inputs.count == 1 ? mapping.columns?.count ?? numericColumns : nil)
+    }
+    let inputs = try signature.inputRows(pinned: pinned, format: "Arrow streams")
     let layout = try ArrowInputLayout(
       schema: schema, inputs: inputs, fields: mapping.fields, columns: mapping.columns)
     let selected = try signature.selectOutputs(mapping.outputNames)

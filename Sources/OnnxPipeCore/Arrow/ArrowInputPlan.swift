@@ -240,11 +240,8 @@ struct ArrowInputLayout: Sendable {
   }
 
   private static func checkElement(_ plan: ArrowColumnPlan, feeds input: TextInput) throws(PipeError) {
-    let numeric: (ElementType) -> Bool = { $0 != .string && $0 != .bfloat16 }
     let element = plan.element
-    let fits =
-      element == input.element
-      || (numeric(element) && numeric(input.element) && element != .float16 && input.element != .float16)
+    let fits = element == input.element || (element != .string && input.element != .string)
     guard fits else {
       throw PipeError(
         .model,

@@ -1,6 +1,6 @@
 /// Copies `count` elements of type `source` to `destination` as type
 /// `target`, converting numbers (and bools) as a cast in C would; the same
-/// type is a plain copy. float16/bfloat16/string are copied only to themselves.
+/// type is a plain copy; half floats round to nearest even. Strings are copied only to themselves.
 func convertElements(
   _ source: ElementType, _ from: UnsafeRawPointer, to target: ElementType, _ to: UnsafeMutableRawPointer,
   count: Int
@@ -37,7 +37,9 @@ private func load(_ element: ElementType, _ base: UnsafeRawPointer, _ index: Int
   case .uint64: return .unsigned(at(UInt64.self))
   case .float32: return .real(Double(at(Float.self)))
   case .float64: return .real(at(Double.self))
-  case .float16, .bfloat16, .string: preconditionFailure("no conversion from \(element)")
+  case .float16: return .real(Double(Float16(bitPattern: UInt16(littleEndian: at(UInt16.self)))))
+  case .bfloat16: return .real(Double(Float(bitPattern: UInt32(UInt16(littleEndian: at(UInt16.self))) << 16)))
+  case .string: preconditionFailure("no conversion from \(element)")
   }
 }
 
@@ -75,6 +77,8 @@ private func store(_ value: Scalar, _ element: ElementType, _ base: UnsafeMutabl
   case .uint64: put(integer(UInt64.self))
   case .float32: put(Float(real))
   case .float64: put(real)
-  case .float16, .bfloat16, .string: preconditionFailure("no conversion to \(element)")
+  case .float16: put(Float16(real).bitPattern.littleEndian)
+  case .bfloat16: put(HalfFloat.bfloat16Bits(Float(real)).littleEndian)
+  case .string: preconditionFailure("no conversion to \(element)")
   }
 }

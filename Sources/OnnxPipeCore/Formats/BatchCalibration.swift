@@ -96,7 +96,8 @@ public struct BatchCalibration: Sendable, Equatable {
   private static func requirePerRow(_ outputs: [OutputTensor], rows: Int) throws(PipeError) {
     if let output = outputs.first(where: { $0.rowCount != rows }) {
       throw PipeError(
-        .model, "an output has \(output.rowCount) rows for \(rows) input rows: not per row, so not comparable")
+        .model, "an output has \(output.rowCount) rows for \(rows) input rows: not per row, so not comparable"
+      )
     }
   }
 

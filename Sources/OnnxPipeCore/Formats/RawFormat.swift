@@ -10,6 +10,8 @@ public struct RawSlot: Sendable, Equatable {
   public var rowElements: Int { rowShape.reduce(1, *) }
   /// Bytes in one row, or nil for strings.
   public var rowBytes: Int? { element.byteWidth.map { $0 * rowElements } }
+  /// For a sequence-of-maps output (ZipMap), its keys: the row is the map's values in this order.
+  public var mapKeys: [String]?
 }
 
 /// The raw payload layout for one model: which inputs go where, which outputs
@@ -45,8 +47,11 @@ public struct RawFormat: Sendable {
   /// - Parameters:
   ///   - outputNames: the outputs to write, in order; nil means every tensor output.
   ///   - pinnedDimensions: values for symbolic dimensions after the batch dimension (`--dim`).
+  ///   - mapKeys: the keys of sequence-of-maps outputs, by output index (from a probe run), so
+  ///     `--outputs` can name them: each is written as a dense block of its values in key order.
   public init(
-    signature: ModelSignature, outputNames: [String]? = nil, pinnedDimensions: [String: Int] = [:]
+    signature: ModelSignature, outputNames: [String]? = nil, pinnedDimensions: [String: Int] = [:],
+    mapKeys: [Int: [String]] = [:]
   ) throws(PipeError) {
     var inputs: [RawSlot] = []
     for (index, spec) in signature.inputs.enumerated() {
@@ -61,7 +66,15 @@ public struct RawFormat: Sendable {
       : try signature.selectOutputs(outputNames)
     var outputs: [RawSlot] = []
     for index in selected {
-      outputs.append(try Self.slot(index: index, spec: signature.outputs[index], role: "output", pinned: nil))
+      let spec = signature.outputs[index]
+      if spec.isSequenceOfMaps, let keys = mapKeys[index] {
+        outputs.append(
+          RawSlot(
+            index: index, name: spec.name, element: spec.mapValueElement, rowShape: [keys.count],
+            mapKeys: keys))
+        continue
+      }
+      outputs.append(try Self.slot(index: index, spec: spec, role: "output", pinned: nil))
     }
     if outputs.isEmpty {
       throw PipeError(.model, "the model has no tensor outputs to write as raw frames")
@@ -91,6 +104,50 @@ public struct RawFormat: Sendable {
     }
     let row = shape.dropFirst().map { dim -> Int in if case .fixed(let size) = dim { size } else { 0 } }
     return RawSlot(index: index, name: spec.name, element: element, rowShape: Array(row))
+  }
+
+  /// `results` with each ZipMap output (a map per row) as the dense `[N, keys]` tensor raw frames carry.
+  func densified(_ results: [OutputTensor]) -> [OutputTensor] {
+    guard outputs.contains(where: { $0.mapKeys != nil }) else { return results }
+    return zip(outputs, results).map { slot, result in
+      guard let keys = slot.mapKeys, case .maps(let maps) = result.contents else { return result }
+      var values: [Double] = []
+      values.reserveCapacity(maps.count * keys.count)
+      for map in maps {
+        for (position, key) in keys.enumerated() {
+          // Every row's map has the same keys in the same order; look a key up only when not.
+          if position < map.count && map[position].key == key {
+            values.append(map[position].value)
+          } else {
+            values.append(map.first { $0.key == key }?.value ?? .nan)
+          }
+        }
+      }
+      let bytes: [UInt8] =
+        slot.element == .float64
+        ? values.withUnsafeBytes { Array($0) } : values.map { Float($0) }.withUnsafeBytes { Array($0) }
+      return OutputTensor(element: slot.element, shape: [maps.count, keys.count], contents: .bytes(bytes))
+    }
+  }
+
+  /// Each output's block in an output frame, and a row's total.
+  public func describeOutputRow() -> [String] {
+    var lines = outputs.map { slot in
+      let shape = (["N"] + slot.rowShape.map(String.init)).joined(separator: ",")
+      let bytes = slot.rowBytes.map { "\($0) bytes" } ?? "\(slot.rowElements) x (u32 length + UTF-8)"
+      let keys =
+        slot.mapKeys.map {
+          " (a map's values for keys \($0.joined(separator: ", ")); written when --outputs names it)"
+        }
+        ?? ""
+      return "output \(slot.name) \(slot.element.rawValue)[\(shape)]: \(bytes) per row\(keys)"
+    }
+    if !outputHasStrings {
+      let total = outputs.reduce(0) { $0 + $1.rowBytes! }
+      lines.append(
+        "output row: \(total) bytes; an output frame of N rows: u32 length \(total)*N, then the blocks")
+    }
+    return lines
   }
 
   /// `x float32[N,32]: 128 bytes` for each input, and the per-row total.

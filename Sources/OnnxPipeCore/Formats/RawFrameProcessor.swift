@@ -36,7 +36,8 @@ public struct RawFrameProcessor: BatchProcessor {
       try batch.payload.withUnsafeBytes { payload in
         try format.withInputTensors(payload: payload) { tensors, rows in
           if let slice = batch.slice {
-            let outputs = try engine.run(tensors.map { $0.rows(slice.rows) }, outputs: outputIndices)
+            let outputs = format.densified(
+              try engine.run(tensors.map { $0.rows(slice.rows) }, outputs: outputIndices))
             return ScoredBatch(bytes: [], rows: slice.rows.count, partial: outputs, isPartial: !slice.isLast)
           }
           var frame: [UInt8] = []
@@ -150,7 +151,7 @@ public struct RawFrameProcessor: BatchProcessor {
   private func run(_ tensors: [InputTensor], rows: Int) throws -> [OutputTensor] {
     // ONNX Runtime handles empty batches, but some models' ops do not: skip Run.
     guard rows > 0 else { return emptyOutputs() }
-    return try engine.run(tensors, outputs: outputIndices)
+    return format.densified(try engine.run(tensors, outputs: outputIndices))
   }
 
   private func withFrameErrors<R>(_ origin: BatchOrigin, _ body: () throws -> R) throws(PipeError) -> R {

@@ -1,0 +1,238 @@
+/// The model as every format sees it, whatever the converter wrote: an
+/// `InferenceEngine` over the real one that evens out what users' models do
+/// differently, once, for every reader and writer.
+///
+/// - A first input dimension fixed to k (`torch.onnx.export` without
+///   `dynamic_axes` writes 1) becomes a free batch dimension: calls are cut
+///   into runs of exactly k rows, the last one padded with zeros (empty
+///   strings), and the padding's outputs dropped.
+/// - float16 and bfloat16 tensors appear as float32 (text and Arrow formats),
+///   converted on the way in (rounding to nearest even) and out.
+/// - Output shapes come from a probe run where the declaration disagrees
+///   (CatBoost declares `[N]` and returns `[N,1]`; LightGBM declares `[1]`
+///   and returns `[N]`).
+/// - Outputs that are not one row per input row (a scalar, a fixed block)
+///   are left out of the signature: no format can write them per record.
+///
+/// ```
+///   format --(float32, N rows)--> ModelAdapter --(float16, runs of k rows)--> ONNX Runtime
+/// ```
+public struct ModelAdapter: InferenceEngine {
+  /// An output left out because it is not per row, with the shape a probe run returned.
+  public struct LeftOut: Sendable, Equatable {
+    public let name: String
+    public let description: String
+  }
+
+  public let base: any InferenceEngine
+  public let signature: ModelSignature
+  /// The model's fixed rows per run, or nil when it takes any number.
+  public let fixedRows: Int?
+  /// Outputs not in `signature` because they are not per row.
+  public let leftOut: [LeftOut]
+  /// The keys of each sequence-of-maps output (ZipMap), by index in `signature`, from the probe run.
+  public let mapKeys: [Int: [String]]
+  /// The model's output shapes where a probe run contradicted the declared ones.
+  public let correctedOutputs: [(declared: TensorSpec, actual: TensorSpec)]
+  /// For each output of `signature`, the model's output index.
+  private let outputMap: [Int]
+  /// Inputs run as float16 or bfloat16 but shown as float32, by input index.
+  private let halfInputs: [Int: ElementType]
+  /// Outputs (of `signature`) returned as float16 or bfloat16 and shown as float32.
+  private let halfOutputs: [Int: ElementType]
+
+  /// Adapts `base`. A probe run on zeros (with `pinnedDimensions` for free
+  /// row dimensions) finds the outputs' real shapes; when it cannot run, the
+  /// declarations stand.
+  /// - Parameter convertHalfFloats: show float16/bfloat16 as float32 (text
+  ///   and Arrow formats; raw frames carry the model's own bytes).
+  public init(_ base: any InferenceEngine, convertHalfFloats: Bool, pinnedDimensions: [String: Int] = [:]) {
+    self.base = base
+    let declared = base.signature
+    var fixed: Int?
+    for spec in declared.inputs {
+      if case .tensor(_, let shape) = spec.kind, case .fixed(let size)? = shape.first, size >= 1 {
+        fixed = fixed.map { min($0, size) } ?? size
+      }
+    }
+    fixedRows = fixed
+    var halfInputs: [Int: ElementType] = [:]
+    let inputs = declared.inputs.enumerated().map { index, spec -> TensorSpec in
+      guard case .tensor(var element, var shape) = spec.kind else { return spec }
+      if fixed != nil, !shape.isEmpty { shape[0] = .symbolic("N") }
+      if convertHalfFloats, element == .float16 || element == .bfloat16 {
+        halfInputs[index] = element
+        element = .float32
+      }
+      return TensorSpec(name: spec.name, kind: .tensor(element, shape))
+    }
+    self.halfInputs = halfInputs
+    let probeRows = fixed ?? 2
+    let probe = Self.probe(base, declared, rows: probeRows, pinned: pinnedDimensions)
+    var outputs: [TensorSpec] = []
+    var outputMap: [Int] = []
+    var leftOut: [LeftOut] = []
+    var corrected: [(TensorSpec, TensorSpec)] = []
+    var halfOutputs: [Int: ElementType] = [:]
+    var mapKeys: [Int: [String]] = [:]
+    for (index, spec) in declared.outputs.enumerated() {
+      var shown = spec
+      if let result = probe?[index] {
+        guard result.rowCount == probeRows, !result.shape.isEmpty || result.isMaps else {
+          leftOut.append(
+            LeftOut(
+              name: spec.name,
+              description:
+                "\(result.element.rawValue)[\(result.shape.map(String.init).joined(separator: ","))] for \(probeRows) rows"
+            )
+          )
+          continue
+        }
+        if case .maps(let maps) = result.contents, let first = maps.first {
+          mapKeys[outputs.count] = first.map(\.key)
+        }
+        if case .tensor(let element, let shape) = spec.kind, !Self.agrees(shape, result.shape) {
+          shown = TensorSpec(
+            name: spec.name,
+            kind: .tensor(element, [.symbolic("N")] + result.shape.dropFirst().map { .fixed($0) }))
+          corrected.append((spec, shown))
+        }
+      }
+      if fixed != nil, case .tensor(let element, var shape) = shown.kind, !shape.isEmpty {
+        shape[0] = .symbolic("N")
+        shown = TensorSpec(name: shown.name, kind: .tensor(element, shape))
+      }
+      if convertHalfFloats, case .tensor(let element, let shape) = shown.kind,
+        element == .float16 || element == .bfloat16
+      {
+        halfOutputs[outputs.count] = element
+        shown = TensorSpec(name: shown.name, kind: .tensor(.float32, shape))
+      }
+      outputs.append(shown)
+      outputMap.append(index)
+    }
+    self.outputMap = outputMap
+    self.leftOut = leftOut
+    self.mapKeys = mapKeys
+    self.correctedOutputs = corrected
+    self.halfOutputs = halfOutputs
+    signature = ModelSignature(
+      inputs: inputs, outputs: outputs, producer: declared.producer, graphName: declared.graphName)
+  }
+
+  /// Whether nothing needs adapting: the adapter then only costs a call.
+  public var isIdentity: Bool {
+    fixedRows == nil && leftOut.isEmpty && correctedOutputs.isEmpty && halfInputs.isEmpty
+      && halfOutputs.isEmpty
+  }
+
+  public func run(_ inputs: [InputTensor], outputs: [Int]) throws -> [OutputTensor] {
+    let modelOutputs = outputs.map { outputMap[$0] }
+    var results: [OutputTensor]
+    if halfInputs.isEmpty {
+      results = try runInRuns(inputs, outputs: modelOutputs)
+    } else {
+      var converted: [[UInt8]] = []
+      for (index, tensor) in inputs.enumerated() {
+        guard let element = halfInputs[index], case .bytes(let raw) = tensor.contents else { continue }
+        converted.append(HalfFloat.narrow(raw, to: element))
+      }
+      results = try Self.withHalfInputs(inputs, halfInputs, converted[...]) { narrowed in
+        try runInRuns(narrowed, outputs: modelOutputs)
+      }
+    }
+    for (position, index) in outputs.enumerated() {
+      guard let element = halfOutputs[index], case .bytes(let raw) = results[position].contents else {
+        continue
+      }
+      results[position] = OutputTensor(
+        element: .float32, shape: results[position].shape,
+        contents: .bytes(HalfFloat.widen(raw, from: element)))
+    }
+    return results
+  }
+
+  /// The model run on `inputs` in runs of its fixed size, the last one padded.
+  private func runInRuns(_ inputs: [InputTensor], outputs: [Int]) throws -> [OutputTensor] {
+    let rows = inputs.first?.shape.first ?? 0
+    guard let size = fixedRows, rows != size, rows > 0 else { return try base.run(inputs, outputs: outputs) }
+    var parts: [[OutputTensor]] = []
+    parts.reserveCapacity((rows + size - 1) / size)
+    for start in stride(from: 0, to: rows, by: size) {
+      let count = min(size, rows - start)
+      if count == size {
+        parts.append(try base.run(inputs.map { $0.rows(start..<start + size) }, outputs: outputs))
+        continue
+      }
+      // The last, short run: padded to the model's size, the padding's rows dropped.
+      let padded = inputs.map { $0.rows(start..<start + count).padded(to: size) }
+      let results = try padded.withBorrowedTensors { try base.run($0, outputs: outputs) }
+      parts.append(results.map { $0.rows(0..<count) })
+    }
+    return outputs.indices.map { position in OutputTensor.joined(parts.map { $0[position] }) }
+  }
+
+  /// `inputs` with each half-float input's bytes replaced by `converted` (in input order).
+  private static func withHalfInputs<R>(
+    _ inputs: [InputTensor], _ halfInputs: [Int: ElementType], _ converted: ArraySlice<[UInt8]>,
+    _ body: ([InputTensor]) throws -> R
+  ) throws -> R {
+    guard let index = inputs.indices.first(where: { halfInputs[$0] != nil && !isNarrowed(inputs[$0]) })
+    else { return try body(inputs) }
+    var rest = inputs
+    return try converted.first!.withUnsafeBytes { raw in
+      rest[index] = InputTensor(
+        element: halfInputs[index]!, shape: inputs[index].shape, contents: .bytes(raw))
+      return try withHalfInputs(rest, halfInputs, converted.dropFirst(), body)
+    }
+  }
+
+  private static func isNarrowed(_ tensor: InputTensor) -> Bool {
+    tensor.element == .float16 || tensor.element == .bfloat16
+  }
+
+  /// Whether a returned shape fits the declared one: same rank, fixed sizes equal.
+  static func agrees(_ declared: [Dimension], _ actual: [Int]) -> Bool {
+    guard declared.count == actual.count else { return false }
+    if case .fixed(let rows)? = declared.first, rows != actual.first { return false }
+    for (dim, size) in zip(declared, actual).dropFirst() {
+      if case .fixed(let fixed) = dim, fixed != size { return false }
+    }
+    return true
+  }
+
+  /// One run on `rows` rows of zeros (empty strings), or nil when it cannot run.
+  private static func probe(
+    _ engine: any InferenceEngine, _ signature: ModelSignature, rows: Int, pinned: [String: Int]
+  ) -> [OutputTensor]? {
+    var storage: [[UInt8]] = []
+    var specs: [(ElementType, [Int])] = []
+    for spec in signature.inputs {
+      guard let (element, row) = try? spec.inputRow(pinned: pinned, format: "a probe") else { return nil }
+      specs.append((element, [rows] + row))
+      storage.append([UInt8](repeating: 0, count: (element.byteWidth ?? 0) * rows * row.reduce(1, *)))
+    }
+    func call(_ index: Int, _ tensors: [InputTensor]) throws -> [OutputTensor] {
+      guard index < specs.count else {
+        return try engine.run(tensors, outputs: Array(signature.outputs.indices))
+      }
+      let (element, shape) = specs[index]
+      if element == .string {
+        let strings = [String](repeating: "", count: shape.reduce(1, *))
+        return try call(
+          index + 1, tensors + [InputTensor(element: element, shape: shape, contents: .strings(strings))])
+      }
+      return try storage[index].withUnsafeBytes { raw in
+        try call(index + 1, tensors + [InputTensor(element: element, shape: shape, contents: .bytes(raw))])
+      }
+    }
+    return try? call(0, [])
+  }
+}
+
+extension OutputTensor {
+  var isMaps: Bool {
+    if case .maps = contents { return true }
+    return false
+  }
+}
