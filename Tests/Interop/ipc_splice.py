@@ -266,3 +266,21 @@ def _spliced_batch(metadata, message, body, rows_values, width):
     _copy(fields, batch, 3)
     _copy(fields, batch, 4)
     return Writer().finish(_message(message, ("table", fields), len(new_body)), metadata), new_body
+
+
+def message_kinds(data):
+    """Each message of a stream as ("schema",), ("dictionary", id, is_delta) or ("batch", rows)."""
+    kinds = []
+    for _, metadata, _ in messages(data)[0]:
+        message = Table(metadata, struct.unpack_from("<I", metadata, 0)[0])
+        kind = message.scalar(1, "B")
+        header = message.table(2)
+        if kind == SCHEMA:
+            kinds.append(("schema",))
+        elif kind == DICTIONARY_BATCH:
+            kinds.append(("dictionary", header.scalar(0, "q"), bool(header.scalar(2, "B"))))
+        elif kind == RECORD_BATCH:
+            kinds.append(("batch", header.scalar(0, "q")))
+        else:
+            kinds.append(("other", kind))
+    return kinds

@@ -68,7 +68,7 @@ struct ArrowColumnPlan: Sendable, Equatable {
       if let encoding = current.dictionary {
         // Indices at this node; the values (strings or numbers) in the stream's dictionary batches.
         guard current.type.stringLayout != nil || (current.type.element != nil && current.type != .bool),
-          current.type != .floatingPoint(precision: 0), let index = encoding.indexType.element
+          let index = encoding.indexType.element
         else {
           return .failure(
             PipeError(
