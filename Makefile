@@ -32,9 +32,11 @@ test: deps format-check lint-man
 	$(MAKE) --no-print-directory fuzz-smoke
 	@bash Tests/Soak/soak.sh .build/debug/onnxpipe 48
 
-# Arrow IPC against pyarrow, DuckDB and onnxruntime (the .venv that `make deps` fills).
+# Arrow IPC against pyarrow, Polars, pandas, DuckDB, the Arrow project's integration streams and onnxruntime
+# (the .venv that `make deps` fills).
 interop:
-	ONNXPIPE=.build/debug/onnxpipe $(PYTHON) -m unittest -v Tests/Interop/test_arrow.py
+	ONNXPIPE=.build/debug/onnxpipe $(PYTHON) -m unittest -v Tests/Interop/test_arrow.py \
+	  Tests/Interop/test_arrow_ecosystem.py Tests/Interop/test_arrow_integration.py
 
 # onnxpipe under Spark local[2]: RDD.pipe and mapInArrow, and a partition that must fail the job.
 # Installs pyspark into .venv (and a JRE if java is missing).

@@ -284,3 +284,8 @@ def message_kinds(data):
         else:
             kinds.append(("other", kind))
     return kinds
+
+
+def frame(metadata, body=b""):
+    """One message as the stream format frames it (with the continuation marker)."""
+    return struct.pack("<Ii", CONTINUATION, len(metadata)) + bytes(metadata) + bytes(body)
