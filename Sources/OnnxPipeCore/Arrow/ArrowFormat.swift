@@ -12,7 +12,9 @@ public enum ArrowFormat {
   ) throws(PipeError) -> (ArrowBatchProcessor, preamble: [UInt8]) {
     let signature = engine.signature
     // A free row dimension takes its size from the column feeding the input.
-    let numericColumns = schema.fields.filter { $0.type.element != nil && $0.type.element != .string }.count
+    let numericColumns = schema.fields.filter {
+      $0.type.element != nil && $0.type.element != .string && $0.dictionary == nil
+    }.count
     let pinned = signature.dimensionsFromData(pinned: mapping.pinnedDimensions) { name in
       schema.valuesPerRow(column: mapping.fields[name] ?? name)
         ?? (signature.inputs.count == 1 ? mapping.columns?.count ?? numericColumns : nil)

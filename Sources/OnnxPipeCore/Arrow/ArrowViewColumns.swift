@@ -129,7 +129,9 @@ struct ArrowListLevel {
   /// Index in the child array after row `row`'s last element.
   func end(_ row: Int) -> Int {
     guard let sizes else { return load(offsets, row + 1) }
-    return load(offsets, row) + load(sizes, row)
+    // Both come from the wire: a sum past Int.max is out of bounds, not a trap.
+    let (end, overflow) = load(offsets, row).addingReportingOverflow(load(sizes, row))
+    return overflow ? Int.max : end
   }
 
   private func load(_ buffer: UnsafeRawBufferPointer, _ index: Int) -> Int {
