@@ -505,6 +505,20 @@ func messageKinds(_ stream: [UInt8]) -> [String] {
         "column 's': dictionary 4 was not sent before this batch"))
   }
 
+  /// Found by the fuzzer: the refusal ran the chunk's deinit after freeing its bytes (a double free).
+  @Test func aDictionaryWhoseLengthDisagreesWithItsBatchIsRefused() {
+    let encoding = ArrowDictionaryEncoding(id: 4, indexType: .int(bitWidth: 8, signed: true))
+    var writer = ArrowStreamWriter(ArrowSchema(fields: [field("s", .utf8, dictionary: encoding)]))
+    writer.dictionary(id: 4, rows: 3) { body in
+      body.utf8(["a", "b"])
+      return []
+    }
+    let offset = decodeArrow(writer.bytes, chunk: 4096).messages[1].offset
+    #expect(
+      text(runArrow(writer.bytes, engine: EchoEngine()))
+        == "error: arrow message 2 (byte \(offset)): dictionary 4: holds 2 values in a batch of 3")
+  }
+
   @Test func anUnsupportedStreamIsRefusedByNameNotCalledCorrupt() {
     // Schema.endianness is field 0 of the Schema table: a schema that sets it to Big.
     let big = ArrowMessage.encode(

@@ -120,6 +120,24 @@ final class ArrowDictionaryChunk: @unchecked Sendable {
 
   init(_ message: ArrowStreamMessage, batch: ArrowDictionaryBatch, layout: ArrowArrayLayout) throws(PipeError)
   {
+    // Checked over the message's own bytes first, so that a bad batch allocates nothing
+    // (a throw once every property is set would run deinit).
+    let checked = message.bytes.withUnsafeBytes { raw -> Result<Void, PipeError> in
+      do throws(PipeError) {
+        let view = try ArrowBatchView(
+          header: batch.data, body: UnsafeRawBufferPointer(rebasing: raw[message.bodyOffset...]),
+          layout: layout)
+        guard view.node(0).length == batch.data.length else {
+          throw PipeError(.data, "holds \(view.node(0).length) values in a batch of \(batch.data.length)")
+        }
+        return .success(())
+      } catch {
+        return .failure(error)
+      }
+    }
+    if case .failure(let error) = checked {
+      throw PipeError(error.kind, "\(message.origin): dictionary \(batch.id): \(error.message)")
+    }
     id = batch.id
     isDelta = batch.isDelta
     origin = message.origin
@@ -133,15 +151,7 @@ final class ArrowDictionaryChunk: @unchecked Sendable {
     do {
       view = try ArrowBatchView(header: batch.data, body: UnsafeRawBufferPointer(bytes), layout: layout)
     } catch {
-      storage.deallocate()
-      throw PipeError(error.kind, "\(message.origin): dictionary \(batch.id): \(error.message)")
-    }
-    guard view.node(0).length == batch.data.length else {
-      storage.deallocate()
-      throw PipeError(
-        .data,
-        "\(message.origin): dictionary \(batch.id) holds \(view.node(0).length) values in a batch of \(batch.data.length)"
-      )
+      preconditionFailure("dictionary \(batch.id) was checked over the same bytes: \(error.message)")
     }
   }
 
