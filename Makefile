@@ -6,10 +6,10 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps build demo test interop test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures fixtures-compat compat compat-report bench bench-quick bench-text bench-fixed bench-deps clean
+.PHONY: all deps build demo test interop test-metrics test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures fixtures-compat compat compat-report bench bench-quick bench-text bench-fixed bench-deps clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
-SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests|SignalTests|InputRobustnessTests
+SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests|SignalTests|InputRobustnessTests|ReloadTests|ModelAdapterTests
 
 all: build
 
@@ -33,10 +33,17 @@ test: deps format-check lint-man
 	@bash Tests/Soak/soak.sh .build/debug/onnxpipe 48
 
 # Arrow IPC against pyarrow, Polars, pandas, DuckDB, the Arrow project's integration streams and onnxruntime
-# (the .venv that `make deps` fills).
+# (the .venv that `make deps` fills), and --metrics parsed by prometheus_client.
 interop:
 	ONNXPIPE=.build/debug/onnxpipe $(PYTHON) -m unittest -v Tests/Interop/test_arrow.py \
-	  Tests/Interop/test_arrow_ecosystem.py Tests/Interop/test_arrow_integration.py
+	  Tests/Interop/test_arrow_ecosystem.py Tests/Interop/test_arrow_integration.py Tests/Interop/test_metrics.py
+
+# --metrics served by Debian's prometheus-node-exporter (textfile collector) and scraped on loopback.
+test-metrics: deps
+	@command -v prometheus-node-exporter >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-node-exporter >/dev/null; }
+	$(SWIFT) build --product onnxpipe
+	cd Tests/Interop && ONNXPIPE=$(CURDIR)/.build/debug/onnxpipe ../../$(PYTHON) -m unittest -v test_node_exporter.py
 
 # onnxpipe under Spark local[2]: RDD.pipe and mapInArrow, and a partition that must fail the job.
 # Installs pyspark into .venv (and a JRE if java is missing).

@@ -114,6 +114,18 @@ extension OptionSpec {
       "optimization", value: "LEVEL", commands: [.score, .bench],
       "Graph optimization: disabled, basic, extended or all (default: all)."),
     OptionSpec(
+      "watch", commands: [.score],
+      "Reload the model when its file changes (checked every second), as SIGHUP does."),
+    OptionSpec(
+      "model-field", value: "NAME", commands: [.score],
+      "NDJSON, CSV and Arrow: add field NAME, the scoring model's identity (SHA-256 prefix), to each record."),
+    OptionSpec(
+      "metrics", value: "FILE", commands: [.score],
+      "Write Prometheus metrics to FILE (atomically) every --metrics-interval seconds and at exit."),
+    OptionSpec(
+      "metrics-interval", value: "SECONDS", commands: [.score],
+      "Seconds between --metrics writes (default: 10)."),
+    OptionSpec(
       "progress", commands: [.score],
       "Show a live status line on stderr when stderr is a terminal."),
     OptionSpec(
