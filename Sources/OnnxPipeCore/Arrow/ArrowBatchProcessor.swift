@@ -33,17 +33,7 @@ public struct ArrowBatchProcessor: BatchProcessor {
   private func score(_ payload: UnsafeRawBufferPointer, _ batch: Batch) throws(PipeError) -> ScoredBatch {
     let view = try ArrowBatchView(payload: payload, bodyOffset: batch.bodyOffset, layout: layout.arrays)
     let rows = view.header.length
-    var readers: [[ArrowColumnReader]] = []
-    for plan in layout.inputs {
-      var columns: [ArrowColumnReader] = []
-      for column in plan.columns {
-        columns.append(
-          try ArrowColumnReader(
-            column.resolved(in: view), rowElements: plan.gathers ? 1 : plan.input.rowElements, view: view,
-            dictionaries: batch.arrowDictionaries))
-      }
-      readers.append(columns)
-    }
+    var readers = try makeReaders(view, batch)
     var problems = [String?](repeating: nil, count: rows)
     for plan in readers.indices {
       for column in readers[plan].indices {
@@ -68,7 +58,10 @@ public struct ArrowBatchProcessor: BatchProcessor {
     var results: [OutputTensor]?
     if scored > 0 {
       do {
-        results = try run(readers, rows: good, count: scored)
+        results =
+          try layout.inputs.contains(where: { $0.input.raggedStride != nil })
+          ? runRagged(view, batch, readers, rows: good ?? Array(0..<rows))
+          : run(readers, rows: good, count: scored)
       } catch {
         let reason =
           "model run failed: " + "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
@@ -112,14 +105,63 @@ public struct ArrowBatchProcessor: BatchProcessor {
       bytes: bytes, rows: results == nil ? 0 : scored, rejected: rejected, deadLetters: deadLetters)
   }
 
+  /// A reader per planned column; `lengths` gives a ragged input's leaf values per row (one group's).
+  private func makeReaders(_ view: ArrowBatchView, _ batch: Batch, lengths: [Int: Int] = [:])
+    throws(PipeError)
+    -> [[ArrowColumnReader]]
+  {
+    var readers: [[ArrowColumnReader]] = []
+    for (index, plan) in layout.inputs.enumerated() {
+      var columns: [ArrowColumnReader] = []
+      for column in plan.columns {
+        var reader = try ArrowColumnReader(
+          column.resolved(in: view),
+          rowElements: lengths[index] ?? (plan.gathers ? 1 : plan.input.rowElements),
+          view: view, dictionaries: batch.arrowDictionaries)
+        reader.variableRows = plan.input.raggedStride != nil && lengths[index] == nil
+        columns.append(reader)
+      }
+      readers.append(columns)
+    }
+    return readers
+  }
+
+  /// Rows whose list lengths differ for an input sized by each row: run in
+  /// groups of one length, outputs back in row order.
+  private func runRagged(
+    _ view: ArrowBatchView, _ batch: Batch, _ readers: [[ArrowColumnReader]], rows: [Int]
+  ) throws -> [OutputTensor] {
+    let ragged = layout.inputs.indices.filter { layout.inputs[$0].input.raggedStride != nil }
+    let groups = RowGroups(rows: rows.count) { position in
+      ragged.map { readers[$0][0].leafCount(rows[position]) }
+    }
+    var results: [[OutputTensor]] = []
+    for (members, key) in zip(groups.members, groups.keys) {
+      var lengths: [Int: Int] = [:]
+      var inputs = layout.inputs.map(\.input)
+      for (index, length) in zip(ragged, key) {
+        lengths[index] = length
+        let stride = inputs[index].raggedStride!
+        inputs[index] = inputs[index].resized(rows: length / stride)
+      }
+      let groupReaders = try makeReaders(view, batch, lengths: lengths)
+      results.append(
+        try run(groupReaders, rows: members.map { rows[$0] }, count: members.count, inputs: inputs))
+    }
+    return try groups.reassemble(results)
+  }
+
   /// Builds the input tensors (over the body where possible) and runs the model.
-  private func run(_ readers: [[ArrowColumnReader]], rows good: [Int]?, count: Int) throws -> [OutputTensor] {
+  /// `inputs`, when given, are the inputs as shaped for this run (a ragged group's).
+  private func run(
+    _ readers: [[ArrowColumnReader]], rows good: [Int]?, count: Int, inputs: [TextInput]? = nil
+  ) throws -> [OutputTensor] {
     var owned: [UnsafeMutableRawBufferPointer] = []
     defer { for buffer in owned { buffer.deallocate() } }
     var tensors: [InputTensor] = []
     var borrowed = 0
-    for (plan, columns) in zip(layout.inputs, readers) {
-      let input = plan.input
+    for (index, (plan, columns)) in zip(layout.inputs, readers).enumerated() {
+      let input = inputs?[index] ?? plan.input
       let shape = [count] + input.rowShape
       if input.element == .string {
         var strings: [String] = []

@@ -15,6 +15,9 @@ struct ArrowColumnReader {
   let dictionary: ArrowDictionaryValues?
   /// A string column's rows, decoded once by `findProblems` (nil for a row it rejected).
   private(set) var rowStrings: [[String]?] = []
+  /// Rows of a list column may hold any positive multiple of `rowElements`
+  /// values (an input dimension sized by each row); see `leafCount`.
+  var variableRows = false
 
   /// - Parameter dictionaries: the stream's dictionaries as of this batch, for a dictionary-encoded column.
   init(
@@ -82,6 +85,12 @@ struct ArrowColumnReader {
     }
   }
 
+  /// Leaf values in row `row` (`rowElements` but for a list column's own length).
+  func leafCount(_ row: Int) -> Int {
+    guard let list else { return rowElements }
+    return (list.end(row) - list.start(row)) * plan.elementsPerListItem
+  }
+
   /// Index in the leaf array of row `row`'s first value.
   func leafStart(_ row: Int) -> Int {
     guard let list else { return row * rowElements }
@@ -115,7 +124,7 @@ struct ArrowColumnReader {
         // Bounds first: offsets from the wire could overflow `end - start`.
         if start < 0 || end > lengths[1] || end < start {
           problems[row] = "column '\(plan.name)' holds a list outside its values (offset \(start))"
-        } else if end - start != expected {
+        } else if variableRows ? (end == start || (end - start) % expected != 0) : end - start != expected {
           problems[row] =
             "column '\(plan.name)' holds a list of \(end - start) values where \(expected) are needed"
         }

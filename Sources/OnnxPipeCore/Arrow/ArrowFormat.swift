@@ -19,7 +19,24 @@ public enum ArrowFormat {
       schema.valuesPerRow(column: mapping.fields[name].map(FieldPath.name) ?? name)
         ?? (signature.inputs.count == 1 ? mapping.columns?.count ?? numericColumns : nil)
     }
-    let inputs = try mapping.missing.apply(to: signature.inputRows(pinned: pinned, format: "Arrow streams"))
+    // An input whose one free dimension is fed by a list column of any length: sized row by row.
+    var sized = pinned
+    var ragged: Set<String> = []
+    for spec in signature.inputs {
+      guard case .tensor(_, let shape) = spec.kind, shape.count > 1, case .symbolic(let dim) = shape[1],
+        sized["\(spec.name):1"] == nil, dim.isEmpty || sized[dim] == nil,
+        let field = schema.fields.first(where: {
+          $0.name == (mapping.fields[spec.name].map(FieldPath.name) ?? spec.name)
+        }),
+        [.list, .largeList, .listView, .largeListView].contains(field.type)
+      else { continue }
+      sized["\(spec.name):1"] = 1
+      ragged.insert(spec.name)
+    }
+    var inputs = try mapping.missing.apply(to: signature.inputRows(pinned: sized, format: "Arrow streams"))
+    for index in inputs.indices where ragged.contains(inputs[index].name) {
+      inputs[index].raggedStride = inputs[index].rowElements
+    }
     let layout = try ArrowInputLayout(
       schema: schema, inputs: inputs, fields: mapping.fields, columns: mapping.columns)
     let selected = try signature.selectOutputs(mapping.outputNames)

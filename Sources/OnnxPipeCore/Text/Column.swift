@@ -13,6 +13,16 @@ public struct TextInput: Sendable, Equatable {
   /// positive multiple of this many values, and `rowShape[0]` is only the first record's.
   public var raggedStride: Int?
   public var rowElements: Int { rowShape.reduce(1, *) }
+
+  /// This input with its first row dimension `rows` long (a ragged group's length).
+  func resized(rows: Int) -> TextInput {
+    var shape = rowShape
+    if !shape.isEmpty { shape[0] = rows }
+    var resized = TextInput(index: index, name: name, element: element, rowShape: shape)
+    resized.missing = missing
+    resized.raggedStride = raggedStride
+    return resized
+  }
 }
 
 /// Collects one input's values for a batch, row by row, already in the

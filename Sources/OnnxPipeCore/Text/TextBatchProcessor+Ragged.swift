@@ -16,35 +16,16 @@ extension TextBatchProcessor {
       }
       return (row == 0 ? 0 : ends[row - 1])..<ends[row]
     }
-    var groups: [[Int]: [Int]] = [:]
-    var order: [[Int]] = []
-    for row in 0..<rows {
-      let key = columns.indices.filter { rowEnds[$0] != nil }.map { span($0, row).count }
-      if groups[key] == nil { order.append(key) }
-      groups[key, default: []].append(row)
-    }
-    var placed = [(group: Int, position: Int)](repeating: (0, 0), count: rows)
+    let raggedColumns = columns.indices.filter { rowEnds[$0] != nil }
+    let groups = RowGroups(rows: rows) { row in raggedColumns.map { span($0, row).count } }
     var results: [[OutputTensor]] = []
-    for (group, key) in order.enumerated() {
-      let members = groups[key]!
-      for (position, row) in members.enumerated() { placed[row] = (group, position) }
+    for members in groups.members {
       let inputs = columns.indices.map { index in
         gather(columns[index], rows: members, span: { span(index, $0) })
       }
       results.append(try inputs.withBorrowedTensors { try engine.run($0, outputs: outputs) })
     }
-    return try outputs.indices.map { position in
-      let shapes = Set(results.map { Array($0[position].shape.dropFirst()) })
-      guard shapes.count == 1 else {
-        throw PipeError(
-          .data,
-          "output \(position + 1) has rows of shapes \(shapes.sorted { $0.lexicographicallyPrecedes($1) }) for inputs of different lengths in one batch; run with --batch-size 1"
-        )
-      }
-      if results.count == 1 { return results[0][position] }
-      return OutputTensor.joined(
-        placed.map { results[$0.group][position].rows($0.position..<$0.position + 1) })
-    }
+    return try groups.reassemble(results)
   }
 
   /// The rows `rows` of `column`, copied together, shaped `[rows.count, length, ...]`.
