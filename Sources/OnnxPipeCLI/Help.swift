@@ -26,7 +26,8 @@ enum Help {
       lines += [
         "       onnxpipe inspect [OPTIONS] MODEL",
         "       onnxpipe bench [OPTIONS] MODEL",
-        "       onnxpipe help [inspect | bench]",
+        "       onnxpipe completions bash | zsh | fish",
+        "       onnxpipe help [inspect | bench | completions]",
         "",
       ]
       lines += wrap(
@@ -49,6 +50,13 @@ enum Help {
       lines += wrap(
         "usage: onnxpipe bench [--rows N] [--batch N] [-j N] [--intra-threads N] [--sample FILE]"
           + " [--sweep] [--json] MODEL", hangingIndent: 7)
+    case .completions:
+      lines += wrap("onnxpipe completions: print a shell completion script generated from the option table")
+      lines += [
+        "", "examples:", "  source <(onnxpipe completions bash)", "  onnxpipe completions fish | source",
+        "  onnxpipe completions zsh > ~/.zfunc/_onnxpipe", "",
+      ]
+      lines += wrap("usage: onnxpipe completions bash | zsh | fish", hangingIndent: 7)
     }
     lines += ["", "options:"]
     for spec in OptionSpec.table where spec.commands.contains(command) {
