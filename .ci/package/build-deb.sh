@@ -20,7 +20,7 @@ case $version in
 esac
 # The staging tree sits where dpkg-shlibdeps expects a package's files: debian/PACKAGE.
 root=$OUT/debian/onnxpipe
-rm -rf "$OUT/debian"
+rm -rf "$OUT/debian" "$OUT"/onnxpipe_*.deb
 mkdir -p "$root/DEBIAN"
 
 # What `make install` installs, at Debian's places.
