@@ -31,7 +31,11 @@ public enum CommandLineTool {
           try? FileDescriptor.standardError.writeAll("onnxpipe: \(refusal)\n")
           return ExitStatus.usage.rawValue
         }
-        return try ScoreCommand.run(options).rawValue
+        if let hint = options.terminalInputHint(stdinIsTerminal: FileDescriptor.standardInput.isTerminal) {
+          try? FileDescriptor.standardError.writeAll("onnxpipe: \(hint)\n")
+          return ExitStatus.usage.rawValue
+        }
+        return try ScoreCommand.run(reading: options).rawValue
       case .inspect:
         try FileDescriptor.standardOutput.writeAll(try InspectCommand.run(parsed))
       case .bench:

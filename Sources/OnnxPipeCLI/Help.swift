@@ -24,6 +24,7 @@ enum Help {
       ]
       lines += wrap("usage: onnxpipe [OPTIONS] MODEL < INPUT > OUTPUT", hangingIndent: 7)
       lines += [
+        "       onnxpipe [OPTIONS] MODEL FILE... > OUTPUT   (FILEs in order; - is stdin)",
         "       onnxpipe inspect [OPTIONS] MODEL",
         "       onnxpipe bench [OPTIONS] MODEL",
         "       onnxpipe completions bash | zsh | fish",
