@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps package-deps deb test-package build demo test interop test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures fixtures-compat compat compat-report bench bench-quick bench-text bench-fixed bench-deps clean
+.PHONY: all deps package-deps deb test-package test-chdb build demo test interop test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures fixtures-compat compat compat-report bench bench-quick bench-text bench-fixed bench-deps clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
 SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests|SignalTests|InputRobustnessTests
@@ -47,6 +47,13 @@ interop:
 test-spark: build
 	@sh .ci/spark-deps.sh
 	ONNXPIPE=$(BIN) $(PYTHON) Tests/Spark/test_spark.py
+
+# onnxpipe under ClickHouse through chDB (in-process ClickHouse): the executable() table function
+# and the executable_pool function of examples/clickhouse/, against onnxruntime's labels.
+# Installs chdb into .venv (about 530 MB).
+test-chdb: build
+	@sh .ci/chdb-deps.sh
+	ONNXPIPE=$(BIN) $(PYTHON) Tests/ClickHouse/test_chdb.py
 
 # ThreadSanitizer and AddressSanitizer over the pipeline, codecs and ONNX Runtime wrapper.
 # Leak checking is off: XCTest's own runner leaks two objects at exit.

@@ -31,14 +31,13 @@ gzip -9n "$root/usr/share/man/man1/onnxpipe.1"
 objcopy --remove-section=.comment "$root/usr/bin/onnxpipe"
 
 doc=$root/usr/share/doc/onnxpipe
-mkdir -p "$doc/examples"
+mkdir -p "$doc"
 cp .ci/package/copyright "$doc/copyright"
 gzip -9nc README.md > "$doc/README.md.gz"
-for folder in iris logs; do
-  mkdir -p "$doc/examples/$folder"
-  cp -p examples/$folder/* "$doc/examples/$folder/"
-done
-chmod 644 "$doc"/examples/*/*
+# The examples as the repository has them; nothing under /usr/share/doc is executable.
+cp -r examples "$doc/examples"
+find "$doc/examples" -type f -exec chmod 644 {} + -o -type d -exec chmod 755 {} +
+find "$doc/examples" -name __pycache__ -prune -exec rm -rf {} +
 date=$(git log -1 --format=%aD 2>/dev/null || date -R)
 cat > "$OUT/changelog" <<CHANGES
 onnxpipe ($version) unstable; urgency=medium
