@@ -122,6 +122,22 @@ import Testing
         == "onnxpipe: \(directory)/b.csv: line 3: CSV field 2: input 'X': expected a number, got 'x'\n")
   }
 
+  @Test func aCutFrameIsNamedByItsFileAndItsOwnOffset() throws {
+    let rows = try readFixture("../../examples/iris/rows.bin")
+    let directory = try folder([:])
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    // A frame whose length says 80 bytes but holds 8: the stream ends inside it.
+    try Data(rows + [80, 0, 0, 0] + Array(repeating: 0, count: 8)).write(
+      to: URL(fileURLWithPath: directory + "/cut.bin"))
+    let result = try run([Self.model, Self.iris + "/rows.bin", directory + "/cut.bin"])
+    #expect(result.status == 65)
+    let second = rows.count + rows.count  // the cut frame starts after both files' whole frames
+    #expect(
+      result.stderr.hasPrefix(
+        "onnxpipe: \(directory)/cut.bin (byte \(rows.count)): frame 5 (byte \(second)): "),
+      "\(result.stderr)")
+  }
+
   @Test func severalArrowStreamsAreRefused() throws {
     let file = Self.iris + "/rows.arrows"
     let result = try run(["--in", "arrow", "--out", "ndjson", Self.model, file, file])

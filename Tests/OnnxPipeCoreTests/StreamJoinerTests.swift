@@ -63,8 +63,13 @@ import Testing
   @Test(arguments: [1, 3, 7, 64])
   func bytesPassAsTheyAre(chunkSize: Int) throws {
     let files = ["\u{FEFF}ab", "\u{FEFF}c", "d\n"]
-    let (stream, _) = try join(files, .bytes, chunkSize: chunkSize)
+    let (stream, joiner) = try join(files, .bytes, chunkSize: chunkSize)
     #expect(stream == files.joined())
+    #expect(joiner.extents.map(\.firstByte) == [0, 5, 9])
+    #expect(joiner.locate(byte: 4)! == (0, 4))
+    #expect(joiner.locate(byte: 5)! == (1, 0))
+    #expect(joiner.locate(byte: 10)! == (2, 1))
+    #expect(joiner.locate(byte: 11) == nil)
   }
 
   @Test func aHeldHeaderLongerThanTheLimitIsRefused() throws {

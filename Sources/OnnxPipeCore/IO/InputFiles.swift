@@ -75,14 +75,27 @@ public final class InputFiles: Sendable {
   /// Why the stream ended early, or nil: read after the readers saw its end.
   public var failure: PipeError? { state.withLock { $0.failure } }
 
-  /// `message` with a leading `line N:` of the stream turned into the file and
-  /// its own line (`b.csv: line 3: ...`), when several files were joined.
+  /// `message` with the file named when several were joined: a leading
+  /// `line N:` of the stream becomes the file and its own line (`b.csv: line
+  /// 3: ...`); a leading `frame N (byte B):` gets the file and its own byte
+  /// offset before it (`b.bin (byte 40): frame 3 (byte 176): ...`).
   public func locating(_ message: String) -> String {
-    guard paths.count > 1, message.hasPrefix("line ") else { return message }
-    let digits = message.dropFirst(5).prefix(while: \.isNumber)
-    guard let line = Int(digits), message.dropFirst(5 + digits.count).hasPrefix(":") else { return message }
-    guard let (file, own) = state.withLock({ $0.joiner.locate(line: line) }) else { return message }
-    return "\(paths[file]): line \(own)" + message.dropFirst(5 + digits.count)
+    guard paths.count > 1 else { return message }
+    if message.hasPrefix("line ") {
+      let digits = message.dropFirst(5).prefix(while: \.isNumber)
+      guard let line = Int(digits), message.dropFirst(5 + digits.count).hasPrefix(":"),
+        let (file, own) = state.withLock({ $0.joiner.locate(line: line) })
+      else { return message }
+      return "\(paths[file]): line \(own)" + message.dropFirst(5 + digits.count)
+    }
+    if message.hasPrefix("frame "), let range = message.firstRange(of: " (byte ") {
+      let digits = message[range.upperBound...].prefix(while: \.isNumber)
+      guard let byte = Int(digits), let (file, own) = state.withLock({ $0.joiner.locate(byte: byte) }) else {
+        return message
+      }
+      return "\(paths[file]) (byte \(own)): " + message
+    }
+    return message
   }
 
   /// The feeder: each file in turn into the pipe, then the pipe closed.

@@ -30,6 +30,10 @@ public struct StreamJoiner: Sendable {
     public var droppedLines: Int
     /// Lines passed on (newlines, counting one added at its end).
     public var lines: Int
+    /// The stream's byte offset of the file's first byte passed on.
+    public var firstByte: Int = 0
+    /// Bytes passed on.
+    public var bytes: Int = 0
   }
 
   /// A later file that does not start with the first file's header.
@@ -63,7 +67,8 @@ public struct StreamJoiner: Sendable {
   /// Starts the next file.
   public mutating func startFile() {
     let line = extents.last.map { $0.firstLine + $0.lines } ?? 1
-    extents.append(Extent(firstLine: line, droppedLines: 0, lines: 0))
+    let byte = extents.last.map { $0.firstByte + $0.bytes } ?? 0
+    extents.append(Extent(firstLine: line, droppedLines: 0, lines: 0, firstByte: byte))
     held = []
     lastByte = nil
     guard rule != .bytes else { return }
@@ -77,7 +82,10 @@ public struct StreamJoiner: Sendable {
   /// What to pass on for `chunk`, the next bytes of the current file.
   public mutating func pass(_ chunk: some Collection<UInt8>) throws(HeaderMismatch) -> [UInt8] {
     precondition(!extents.isEmpty, "startFile() comes before pass(_:)")
-    guard rule != .bytes else { return Array(chunk) }
+    guard rule != .bytes else {
+      extents[extents.count - 1].bytes += chunk.count
+      return Array(chunk)
+    }
     var input = held + chunk
     held = []
     if checkingMark {
@@ -144,9 +152,19 @@ public struct StreamJoiner: Sendable {
   private mutating func note(_ bytes: [UInt8]) {
     guard let last = bytes.last else { return }
     lastByte = last
+    extents[extents.count - 1].bytes += bytes.count
     var newlines = 0
     for byte in bytes where byte == 0x0A { newlines += 1 }
     extents[extents.count - 1].lines += newlines
+  }
+
+  /// The file and its own byte offset for `byte` of the stream (which
+  /// `.bytes` passes as it is), or nil past the end.
+  public func locate(byte: Int) -> (file: Int, byte: Int)? {
+    guard let index = extents.lastIndex(where: { $0.firstByte <= byte && $0.bytes > 0 }),
+      byte < extents[index].firstByte + extents[index].bytes
+    else { return nil }
+    return (index, byte - extents[index].firstByte)
   }
 
   /// The file and its own line number for `line` of the stream, or nil past the end.
