@@ -6,10 +6,10 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps package-deps deb test-package test-chdb build demo test interop test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures fixtures-compat compat compat-report bench bench-quick bench-text bench-fixed bench-deps clean
+.PHONY: all deps package-deps deb test-package test-chdb build demo test interop test-metrics test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures fixtures-compat compat compat-report bench bench-quick bench-text bench-fixed bench-deps clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
-SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests|SignalTests|InputRobustnessTests
+SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests|SignalTests|InputRobustnessTests|ReloadTests|ModelAdapterTests|InputFileTests|CompletionScriptTests|ExampleOutputTests
 
 all: build
 
@@ -38,9 +38,16 @@ test: deps format-check lint-man
 	$(MAKE) --no-print-directory fuzz-smoke
 	@bash Tests/Soak/soak.sh .build/debug/onnxpipe 48
 
-# Arrow IPC against pyarrow, DuckDB and onnxruntime (the .venv that `make deps` fills).
+# Arrow IPC against pyarrow, DuckDB and onnxruntime, and pandas DataFrame round trips (the .venv that `make deps` fills).
 interop:
-	ONNXPIPE=.build/debug/onnxpipe $(PYTHON) -m unittest -v Tests/Interop/test_arrow.py
+	ONNXPIPE=.build/debug/onnxpipe $(PYTHON) -m unittest -v Tests/Interop/test_arrow.py Tests/Interop/test_metrics.py Tests/Interop/test_dataframe.py
+
+# --metrics served by Debian's prometheus-node-exporter (textfile collector) and scraped on loopback.
+test-metrics: deps
+	@command -v prometheus-node-exporter >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-node-exporter >/dev/null; }
+	$(SWIFT) build --product onnxpipe
+	cd Tests/Interop && ONNXPIPE=$(CURDIR)/.build/debug/onnxpipe ../../$(PYTHON) -m unittest -v test_node_exporter.py
 
 # onnxpipe under Spark local[2]: RDD.pipe and mapInArrow, and a partition that must fail the job.
 # Installs pyspark into .venv (and a JRE if java is missing).
@@ -166,6 +173,14 @@ fixtures-compat:
 	  echo "fixtures-compat: no CPU build of torch to install; keeping the committed torch cases" >&2; \
 	  nice -n 10 $(COMPAT_PYTHON) $(COMPAT)/generate.py --no-torch; \
 	fi
+
+# The DataFrame fixtures (Tests/Fixtures/dataframe, committed): pandas frames with gaps as CSV, NDJSON
+# and Arrow, skl2onnx and LightGBM models made from them, onnxruntime's outputs; the corpus's pins.
+.PHONY: fixtures-dataframe
+fixtures-dataframe:
+	@test -x $(COMPAT_PYTHON) || python3 -m venv $(dir $(COMPAT_PYTHON))..
+	$(COMPAT_PYTHON) -m pip install -q -r $(COMPAT)/requirements.txt
+	$(COMPAT_PYTHON) Tests/Fixtures/dataframe/generate.py
 
 # Every corpus model x format against onnxruntime's outputs (in `make test`); the runs not passed
 # yet are listed, with why, in known_failures.txt.

@@ -72,6 +72,7 @@ enum Completions {
     "out": ["raw", "arrow", "ndjson", "csv"],
     "format": ["raw", "arrow", "ndjson", "csv", "lines"],
     "on-error": OnErrorPolicy.allCases.map(\.rawValue),
+    "missing": ["auto", "nan", "error"],
     "optimization": ["disabled", "basic", "extended", "all"],
     "batch-rows": ["auto", "off"],
     "workers": ["auto"],

@@ -39,6 +39,8 @@ enum InspectCommand {
         calibration: calibration)
     }
     var lines = ["model: \(path)"]
+    lines.append(
+      "identity: \(ModelIdentity.of(path: path) ?? "unknown") (SHA-256 prefix, as --model-field writes it)")
     let producer = "\(signature.producer)\(header.map { " \($0.producerVersion)" } ?? "")"
     lines.append("producer: " + producer.split(whereSeparator: \.isNewline).joined(separator: " "))
     lines.append("graph: \(signature.graphName)")
@@ -140,6 +142,7 @@ enum InspectCommand {
     }
     var fields = [
       "\"model\":\(JSON.string(path))",
+      "\"identity\":\(JSON.string(ModelIdentity.of(path: path) ?? "unknown"))",
       "\"producer\":\(JSON.string(signature.producer))",
       "\"graph\":\(JSON.string(signature.graphName))",
       "\"inputs\":\(specs(signature.inputs))",

@@ -65,7 +65,12 @@ extension OptionSpec {
       "Write each input record with the outputs added (Arrow: input columns copied through)."),
     OptionSpec(
       "input", value: "NAME=FIELD", repeatable: true, commands: [.score],
-      "Feed input NAME from FIELD (NDJSON dotted path, CSV or Arrow column; repeatable)."),
+      "Feed input NAME from FIELD (NDJSON dotted path, \\. for a dot in a name; CSV or Arrow column; repeatable)."
+    ),
+    OptionSpec(
+      "missing", value: "POLICY", repeatable: true, commands: [.score],
+      "Text and Arrow: null, NaN, NA, an empty CSV field become NaN where the model takes NaN as missing (auto), in every float input (nan), or fail (error); NAME=VALUE fills input NAME."
+    ),
     OptionSpec(
       "columns", value: "LIST", commands: [.score],
       "CSV and Arrow: the columns feeding the inputs, in model order (default: every numeric column)."),
@@ -115,6 +120,18 @@ extension OptionSpec {
     OptionSpec(
       "optimization", value: "LEVEL", commands: [.score, .bench],
       "Graph optimization: disabled, basic, extended or all (default: all)."),
+    OptionSpec(
+      "watch", commands: [.score],
+      "Reload the model when its file changes (checked every second), as SIGHUP does."),
+    OptionSpec(
+      "model-field", value: "NAME", commands: [.score],
+      "NDJSON, CSV and Arrow: add field NAME, the scoring model's identity (SHA-256 prefix), to each record."),
+    OptionSpec(
+      "metrics", value: "FILE", commands: [.score],
+      "Write Prometheus metrics to FILE (atomically) every --metrics-interval seconds and at exit."),
+    OptionSpec(
+      "metrics-interval", value: "SECONDS", commands: [.score],
+      "Seconds between --metrics writes (default: 10)."),
     OptionSpec(
       "progress", commands: [.score],
       "Show a live status line on stderr when stderr is a terminal."),

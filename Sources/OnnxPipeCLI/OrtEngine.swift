@@ -29,13 +29,15 @@ final class OrtEngine: InferenceEngine {
       case .sequence: return try Self.sequenceOfMaps(value, name: signature.outputs[index].name)
       default: throw PipeError(.usage, "output '\(signature.outputs[index].name)' is not a tensor")
       }
-      let (ortElement, shape) = try value.tensorShape()
-      let element = ElementType(rawValue: ortElement.rawValue)!
-      if element == .string {
-        return OutputTensor(element: element, shape: shape, contents: .strings(try value.stringElements()))
+      if case .tensor(.string, _) = signature.outputs[index].kind {
+        let (_, shape) = try value.tensorShape()
+        return OutputTensor(element: .string, shape: shape, contents: .strings(try value.stringElements()))
       }
-      let bytes = try value.withUnsafeTensorBytes { Array($0) }
-      return OutputTensor(element: element, shape: shape, contents: .bytes(bytes))
+      // Shape and bytes read once: this runs on every run, one-row runs included.
+      return try value.withUnsafeTensor { ortElement, shape, bytes in
+        OutputTensor(
+          element: ElementType(rawValue: ortElement.rawValue)!, shape: shape, contents: .bytes(Array(bytes)))
+      }
     }
   }
 

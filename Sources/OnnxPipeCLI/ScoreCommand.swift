@@ -29,28 +29,53 @@ enum ScoreCommand {
       session = try ModelLoader.load(
         path: options.modelPath, intraThreads: options.intraThreads, optimization: options.optimization)
     }
-    let adapter = try adapt(OrtEngine(session: session), options)
-    let engine = runLayout(adapter, options, intraThreads: intraThreads, reporter: reporter)
+    let scoring = try makeEngine(
+      session: session, options: options, intraThreads: intraThreads, stats: stats, reporter: reporter)
+    stats.modelIdentity.withLock { $0 = scoring.identity }
+    let adapter = scoring.adapter
+    let engine = scoring.engine
     var configuration = PipelineConfiguration(
       workers: workers, window: options.queueDepthGiven ? options.queueDepth : 2 * workers)
     let outcome: PipelineOutcome
     let live = options.progress && FileDescriptor.standardError.isTerminal
+    var metrics: MetricsFile?
+    /// Runs `source` through a pipeline whose processor `build` makes from an engine: now from
+    /// this model, and again from each reloaded one (SIGHUP, --watch).
     func runPipeline<Source: BatchSource>(
-      _ source: Source, _ scorer: any BatchProcessor, deadLetters: (any OutputSink)? = nil
-    ) -> PipelineOutcome {
-      var processor = scorer
-      if let delay = faultDelayMicroseconds() {
-        processor = DelayingProcessor(scorer, maxDelayMicroseconds: delay)
+      _ source: Source, deadLetters: (any OutputSink)? = nil, merges: Bool = false,
+      tuner: BatchSizeTuner? = nil, _ build: @escaping ModelReloader.Build
+    ) throws(PipeError) -> PipelineOutcome {
+      let delay = faultDelayMicroseconds()
+      let metered = options.metricsPath != nil
+      let wrapped: ModelReloader.Build = { engine throws(PipeError) in
+        let processor = try build(metered ? MeteredEngine(engine, stats: stats) : engine)
+        return delay.map { DelayingProcessor(processor, maxDelayMicroseconds: $0) } ?? processor
       }
       let pipeline = Pipeline(
-        source: source, processor: processor, sink: FileDescriptorSink(.standardOutput),
+        source: source, processor: try wrapped(engine), sink: FileDescriptorSink(.standardOutput),
         configuration: configuration, stats: stats, deadLetters: deadLetters)
       Signals.onInterrupt({ [pipeline] signal in pipeline.interrupt(signal: signal) }) { [stats] in
         stats.bytesOut.load(ordering: .relaxed) &+ stats.rows.load(ordering: .relaxed)
       }
+      let reloader = ModelReloader(
+        options: options, intraThreads: intraThreads, stats: stats, reference: adapter.signature,
+        requiresBatchInvariance: merges, build: wrapped,
+        replace: { [pipeline] in pipeline.replaceProcessor($0) },
+        remeasure: { tuner?.remeasure() })
+      Signals.onReloadAndStatus(
+        reload: { reloader.request() },
+        status: { try? FileDescriptor.standardError.writeAll(reporter.summaryLine()) })
+      if options.watch { reloader.watchFile() }
+      if let path = options.metricsPath {
+        metrics = MetricsFile(
+          path: path, interval: options.metricsInterval, stats: stats, modelPath: options.modelPath,
+          inFlight: { [pipeline] in pipeline.batchesInFlight })
+        try metrics!.start()
+      }
       if live { reporter.startLiveLine() }
       return pipeline.run()
     }
+    let missing = options.missingPolicy(for: engine.signature)
     if options.isText {
       var source = TextBatchSource(
         input: input, syntax: options.input == "csv" ? .csv : .lines, batchSize: options.batchSize,
@@ -69,13 +94,15 @@ enum ScoreCommand {
       }
       var mapping = TextFormat.Mapping(
         fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
-        outputNames: options.outputs, outputPrefix: options.outputPrefix)
+        outputNames: options.selectedOutputs, outputPrefix: options.outputPrefix, missing: missing)
       if options.input != "lines", let first = options.input == "csv" ? firstRecord : try source.peekRecord()
       {
         // A free row dimension takes its size from the first record.
         mapping.pinnedDimensions = TextFormat.dimensions(
           signature: engine.signature, input: TextInputFormat(rawValue: options.input)!, firstRecord: first,
           mapping: mapping)
+        mapping.dataSizedDimensions = Set(mapping.pinnedDimensions.keys).subtracting(
+          options.pinnedDimensions.keys)
       }
       var format = try TextFormat(
         signature: engine.signature, input: TextInputFormat(rawValue: options.input)!,
@@ -92,42 +119,53 @@ enum ScoreCommand {
         configuration.preamble = format.outputHeader()
       }
       let deadLetters = try options.errorsPath.map { (path) throws(PipeError) in try openForWriting(path) }
-      outcome = runPipeline(
-        source,
+      let pool = source.bufferPool
+      outcome = try runPipeline(source, deadLetters: deadLetters) { [format, arrowWriter] engine in
         TextBatchProcessor(
-          format: format, engine: engine, arrowWriter: arrowWriter, bufferPool: source.bufferPool),
-        deadLetters: deadLetters)
+          format: format.resolvingMissing(options.missingPolicy(for: engine.signature)), engine: engine,
+          arrowWriter: arrowWriter, bufferPool: pool)
+      }
     } else if options.input == "arrow" {
       var source = ArrowBatchSource(input: input, maxMessageBytes: options.maxFrameBytes)
       guard let schema = try source.readSchema() else { return .success }  // empty input: nothing to score
-      let (processor, preamble) = try ArrowFormat.processor(
-        schema: schema, engine: engine, output: options.output,
-        mapping: TextFormat.Mapping(
-          fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
-          outputNames: options.outputs, outputPrefix: options.outputPrefix),
-        keep: options.keep, onError: options.onError, modelName: modelName(options), stats: stats)
-      configuration.preamble = preamble
+      let mapping = TextFormat.Mapping(
+        fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
+        outputNames: options.selectedOutputs, outputPrefix: options.outputPrefix, missing: missing)
+      let modelName = modelName(options)
+      configuration.preamble = try ArrowFormat.processor(
+        schema: schema, engine: engine, output: options.output, mapping: mapping, keep: options.keep,
+        onError: options.onError, modelName: modelName, stats: stats
+      ).preamble
       let deadLetters = try options.errorsPath.map { (path) throws(PipeError) in try openForWriting(path) }
-      outcome = runPipeline(source, processor, deadLetters: deadLetters)
+      outcome = try runPipeline(source, deadLetters: deadLetters) { [stats] engine throws(PipeError) in
+        var mapping = mapping
+        mapping.missing = options.missingPolicy(for: engine.signature)  // a reloaded model decides anew
+        return try ArrowFormat.processor(
+          schema: schema, engine: engine, output: options.output, mapping: mapping, keep: options.keep,
+          onError: options.onError, modelName: modelName, stats: stats
+        ).0
+      }
     } else {
       let format = try RawFormat(
-        signature: engine.signature, outputNames: options.outputs, pinnedDimensions: options.pinnedDimensions,
-        mapKeys: adapter.mapKeys)
+        signature: engine.signature, outputNames: options.selectedOutputs,
+        pinnedDimensions: options.pinnedDimensions, mapKeys: adapter.mapKeys)
       if let tuner = batchTuner(
         options, format: format, engine: engine, fixedRows: adapter.fixedRows, intraThreads: intraThreads,
         reporter: reporter)
       {
-        outcome = runPipeline(
+        let merges = options.batchRows == nil && adapter.fixedRows == nil
+        outcome = try runPipeline(
           AdaptiveFrameSource(
             input: input, maxFrameBytes: options.maxFrameBytes, rowBytes: format.inputRowBytes!,
             tuner: tuner, maxDelayMilliseconds: options.maxDelayMilliseconds,
-            singleInput: format.inputs.count == 1),
-          RawFrameProcessor(format: format, engine: engine, tuner: tuner.isSettled ? nil : tuner))
+            singleInput: format.inputs.count == 1), merges: merges, tuner: tuner
+        ) { engine in RawFrameProcessor(format: format, engine: engine, tuner: tuner.isSettled ? nil : tuner)
+        }
         if options.batchRows == nil { noteChoice(tuner, reporter) }
       } else {
-        outcome = runPipeline(
-          RawFrameSource(input: input, maxFrameBytes: options.maxFrameBytes),
-          RawFrameProcessor(format: format, engine: engine))
+        outcome = try runPipeline(RawFrameSource(input: input, maxFrameBytes: options.maxFrameBytes)) {
+          engine in RawFrameProcessor(format: format, engine: engine)
+        }
       }
     }
     if options.output == "arrow", outcome == .finished || outcome.isInterrupted {
@@ -138,6 +176,7 @@ enum ScoreCommand {
       }
     }
     reporter.stop(erase: live)
+    if let metrics { try? metrics.write() }
     if options.stats { try? FileDescriptor.standardError.writeAll(reporter.summaryLine()) }
     switch outcome {
     case .finished:
@@ -190,46 +229,6 @@ enum ScoreCommand {
       return nil
     }
     return BatchSizeTuner()
-  }
-
-  /// The model as the formats see it (`ModelAdapter`): outputs that are not
-  /// per row are left out, with one line on stderr unless `--outputs` chose,
-  /// and naming one in `--outputs` is a usage error.
-  private static func adapt(_ engine: OrtEngine, _ options: ScoreOptions) throws(PipeError) -> ModelAdapter {
-    let adapter = ModelAdapter(
-      engine, convertHalfFloats: options.input != "raw", pinnedDimensions: options.pinnedDimensions)
-    if let named = options.outputs, let output = adapter.leftOut.first(where: { named.contains($0.name) }) {
-      throw PipeError(
-        .usage,
-        "--outputs: output '\(output.name)' is not one row per record (a probe run returned \(output.description)), so no format can write it per record"
-      )
-    }
-    if options.outputs == nil, !adapter.leftOut.isEmpty {
-      let names = adapter.leftOut.map { "'\($0.name)' (\($0.description))" }.joined(separator: ", ")
-      try? FileDescriptor.standardError.writeAll(
-        "onnxpipe: leaving out outputs that are not one row per record: \(names)\n")
-    }
-    return adapter
-  }
-
-  /// The engine as the pipeline uses it. Under `--deterministic`, a model
-  /// whose rows can come out differently with the rows run beside them (the
-  /// check fails or cannot run, or operators split work over intra-op
-  /// threads) runs one row at a time, so no output depends on batching.
-  private static func runLayout(
-    _ engine: any InferenceEngine, _ options: ScoreOptions, intraThreads: Int, reporter: ProgressReporter
-  ) -> any InferenceEngine {
-    guard options.deterministic else { return engine }
-    var invariant: Bool?
-    if intraThreads == 1 {
-      invariant = BatchCalibration.batchInvariance(
-        engine: engine, pinnedDimensions: options.pinnedDimensions,
-        largest: options.isText ? options.batchSize : 4096)
-    }
-    let reason =
-      intraThreads > 1 ? "intra_threads" : invariant == nil ? "unchecked" : "outputs_depend_on_batch"
-    reporter.note("runs", invariant == true ? "batched(batch_invariant)" : "one_row(\(reason))")
-    return invariant == true ? engine : RunSplittingEngine(engine, rowsPerRun: 1)
   }
 
   /// `batch_rows=4096(auto) batch_tuning=64:1210000,512:2870000,4096:3020000`

@@ -45,6 +45,21 @@ public struct ScoreOptions: Sendable, Equatable {
   public var outputPrefix: String
   /// `--deterministic`: no result may depend on how records were batched.
   public var deterministic: Bool
+  /// `--watch`: reload the model when its file changes.
+  public var watch: Bool
+  /// `--model-field`: the output field that names the scoring model.
+  public var modelField: String?
+  /// `--metrics` and `--metrics-interval` (seconds).
+  public var metricsPath: String?
+  public var metricsInterval: Double
+
+  /// `--outputs` with the `--model-field` output added: what the formats write (nil: every output).
+  public var selectedOutputs: [String]? {
+    guard let outputs else { return nil }
+    return modelField.map { outputs + [$0] } ?? outputs
+  }
+  /// `--missing`: what a missing value becomes (the model's graph decides `auto`: `missingPolicy(for:)`).
+  public var missing: MissingValuePolicy
 
   /// Whether records are text (NDJSON, CSV, lines) rather than raw frames or Arrow.
   public var isText: Bool { input != "raw" && input != "arrow" }
@@ -108,7 +123,7 @@ public struct ScoreOptions: Sendable, Equatable {
       } ?? (1 << 20)
     if input == "raw" {
       for option in [
-        "keep", "input", "columns", "batch-size", "on-error", "errors", "max-record-bytes",
+        "keep", "input", "columns", "batch-size", "on-error", "errors", "max-record-bytes", "missing",
       ]
       where parsed.has(option) {
         throw PipeError(
@@ -172,6 +187,24 @@ public struct ScoreOptions: Sendable, Equatable {
     }
     deterministic = parsed.has("deterministic")
     force = parsed.has("force")
+    watch = parsed.has("watch")
+    modelField = parsed.value("model-field")
+    if let field = modelField {
+      guard !field.isEmpty else { throw PipeError(.usage, "--model-field: the field needs a name") }
+      guard output != "raw" else {
+        throw PipeError(
+          .usage, "--model-field: raw frames have no fields; it adds one to NDJSON, CSV and Arrow records")
+      }
+    }
+    metricsPath = parsed.value("metrics")
+    metricsInterval =
+      try parsed.value("metrics-interval").map { (text) throws(PipeError) in
+        guard let seconds = Double(text), seconds >= 0.1, seconds <= 86_400 else {
+          throw PipeError(.usage, "--metrics-interval: expected seconds from 0.1 to 86400, got '\(text)'")
+        }
+        return seconds
+      } ?? 10
+    missing = try missingOption(parsed)
   }
 }
 

@@ -5,7 +5,7 @@ import Synchronization
   import Glibc
 #endif
 
-/// SIGINT and SIGTERM, handled on a thread of our own with `sigwait(3)`.
+/// SIGINT, SIGTERM, SIGHUP and SIGUSR1, handled on a thread of our own with `sigwait(3)`.
 ///
 /// `blockTerminationSignals()` must run on the main thread before any other
 /// thread starts, so every thread inherits the mask and only the watcher
@@ -33,12 +33,20 @@ enum Signals {
     var progress: @Sendable () -> Int
   }
 
-  private static let handler = Mutex<Handler?>(nil)
+  /// What SIGHUP (reload the model) and SIGUSR1 (print the statistics) do; ignored until set.
+  private struct Hooks: Sendable {
+    var reload: (@Sendable () -> Void)?
+    var status: (@Sendable () -> Void)?
+  }
 
-  /// Blocks SIGINT and SIGTERM in the calling thread and ignores SIGPIPE, so
-  /// writes to a closed pipe fail with EPIPE instead of killing us mid-write.
+  private static let handler = Mutex<Handler?>(nil)
+  private static let hooks = Mutex(Hooks())
+
+  /// Blocks SIGINT, SIGTERM, SIGHUP and SIGUSR1 in the calling thread and
+  /// ignores SIGPIPE, so writes to a closed pipe fail with EPIPE instead of
+  /// killing us mid-write.
   static func blockTerminationSignals() {
-    var set = terminationSet()
+    var set = watchedSet()
     pthread_sigmask(SIG_BLOCK, &set, nil)
     signal(SIGPIPE, SIG_IGN)
   }
@@ -51,30 +59,57 @@ enum Signals {
     handler.withLock { $0 = Handler(interrupt: interrupt, progress: progress) }
   }
 
+  /// SIGHUP calls `reload`, SIGUSR1 calls `status`, on the watcher thread (they must not block long).
+  static func onReloadAndStatus(reload: (@Sendable () -> Void)?, status: (@Sendable () -> Void)?) {
+    hooks.withLock { $0 = Hooks(reload: reload, status: status) }
+  }
+
   /// Starts the watcher thread (once, from `main`).
   static func startWatching() {
     OwnedThread {
-      var set = terminationSet()
+      var set = watchedSet()
       var received: Int32 = 0
-      while sigwait(&set, &received) != 0 {}
-      guard let current = handler.withLock({ $0 }) else { _exit(128 + received) }
-      current.interrupt(received)
-      // Flushing: wait for a second signal, or for the output to stall.
-      var last = current.progress()
-      var lastChange = monotonicNanoseconds()
       while true {
-        var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
-        let again = sigtimedwait(&set, nil, &timeout)
-        if again > 0 { _exit(128 + again) }
-        let now = current.progress()
-        if now != last {
-          last = now
-          lastChange = monotonicNanoseconds()
-        } else if monotonicNanoseconds() - lastChange > stallLimitNanoseconds {
-          _exit(128 + received)
-        }
+        while sigwait(&set, &received) != 0 {}
+        if handleHook(received) { continue }
+        guard let current = handler.withLock({ $0 }) else { _exit(128 + received) }
+        current.interrupt(received)
+        flush(current, signal: received, &set)
       }
     }.detach()
+  }
+
+  /// Waits for the run to end after an interrupt: exits on a second INT or TERM, or when
+  /// output stalls; HUP and USR1 keep working meanwhile.
+  private static func flush(_ current: Handler, signal received: Int32, _ set: inout sigset_t) -> Never {
+    var last = current.progress()
+    var lastChange = monotonicNanoseconds()
+    while true {
+      var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+      let again = sigtimedwait(&set, nil, &timeout)
+      if again > 0 && !handleHook(again) { _exit(128 + again) }
+      let now = current.progress()
+      if now != last {
+        last = now
+        lastChange = monotonicNanoseconds()
+      } else if monotonicNanoseconds() - lastChange > stallLimitNanoseconds {
+        _exit(128 + received)
+      }
+    }
+  }
+
+  /// Runs the hook for SIGHUP or SIGUSR1; false for the termination signals.
+  private static func handleHook(_ signal: Int32) -> Bool {
+    switch signal {
+    case SIGHUP:
+      hooks.withLock { $0.reload }?()
+      return true
+    case SIGUSR1:
+      hooks.withLock { $0.status }?()
+      return true
+    default:
+      return false
+    }
   }
 
   /// Ends the process the way a filter does when its reader has gone: by SIGPIPE.
@@ -88,11 +123,10 @@ enum Signals {
     _exit(128 + SIGPIPE)
   }
 
-  private static func terminationSet() -> sigset_t {
+  private static func watchedSet() -> sigset_t {
     var set = sigset_t()
     sigemptyset(&set)
-    sigaddset(&set, SIGINT)
-    sigaddset(&set, SIGTERM)
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGUSR1] { sigaddset(&set, signal) }
     return set
   }
 }

@@ -80,10 +80,11 @@ public struct ModelHeader: Sendable, Equatable {
 }
 
 /// A bounds-checked protobuf wire-format reader: every read returns nil past the end.
-struct ProtobufReader {
-  private var bytes: ArraySlice<UInt8>
+/// Reads an array's bytes or a mapped file's (`ModelGraph`) alike.
+struct ProtobufReader<Bytes: Collection<UInt8>> where Bytes.SubSequence == Bytes {
+  private var bytes: Bytes
 
-  init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
+  init(_ bytes: Bytes) { self.bytes = bytes }
 
   var isAtEnd: Bool { bytes.isEmpty }
 
@@ -105,12 +106,19 @@ struct ProtobufReader {
     return (key >> 3, key & 7)
   }
 
-  mutating func readBytes() -> ArraySlice<UInt8>? {
+  mutating func readBytes() -> Bytes? {
     guard let length = readVarint(), let count = Int(exactly: length), count <= bytes.count else {
       return nil
     }
     defer { bytes = bytes.dropFirst(count) }
     return bytes.prefix(count)
+  }
+
+  /// A fixed32 field (wire type 5), such as a `float`, little-endian.
+  mutating func readFixed32() -> UInt32? {
+    guard bytes.count >= 4 else { return nil }
+    defer { bytes = bytes.dropFirst(4) }
+    return bytes.prefix(4).reversed().reduce(0) { $0 << 8 | UInt32($1) }
   }
 
   mutating func skip(wire: UInt64) -> Bool {

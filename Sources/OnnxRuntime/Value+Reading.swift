@@ -18,20 +18,22 @@ extension Value {
     }
   }
 
-  /// A tensor's element type and shape.
+  /// A tensor's element type and shape (what it holds at run time: no dimension names).
   public func tensorShape() throws(ORTError) -> (elementType: TensorElementType, shape: [Int]) {
     var info: OpaquePointer?
     try check(ort.GetTensorTypeAndShape!(handle, &info))
     defer { ort.ReleaseTensorTypeAndShapeInfo!(info) }
-    guard case .tensor(let element, let shape, _) = try describe(tensorInfo: info!) else {
+    let (rawElement, dims) = try elementAndDimensions(info!)
+    guard let element = TensorElementType(rawElement) else {
       throw ORTError(code: .invalidArgument, message: "tensor has an unsupported element type")
     }
-    return (element, shape.map { $0 ?? 0 })
+    return (element, dims.map { Int(max($0, 0)) })
   }
 
-  /// Calls `body` with a fixed-width tensor's bytes; they must not escape.
-  public func withUnsafeTensorBytes<R, E: Error>(
-    _ body: (UnsafeRawBufferPointer) throws(E) -> R
+  /// Calls `body` with a fixed-width tensor's element type, shape and bytes
+  /// (read once); the bytes must not escape.
+  public func withUnsafeTensor<R, E: Error>(
+    _ body: (TensorElementType, [Int], UnsafeRawBufferPointer) throws(E) -> R
   ) throws -> R {
     let (element, shape) = try tensorShape()
     guard let width = element.byteWidth else {
@@ -40,7 +42,14 @@ extension Value {
     var data: UnsafeMutableRawPointer?
     try check(ort.GetTensorMutableData!(handle, &data))
     let count = shape.reduce(1, *) * width
-    return try body(UnsafeRawBufferPointer(start: count == 0 ? nil : data, count: count))
+    return try body(element, shape, UnsafeRawBufferPointer(start: count == 0 ? nil : data, count: count))
+  }
+
+  /// Calls `body` with a fixed-width tensor's bytes; they must not escape.
+  public func withUnsafeTensorBytes<R, E: Error>(
+    _ body: (UnsafeRawBufferPointer) throws(E) -> R
+  ) throws -> R {
+    try withUnsafeTensor { (_, _, bytes) throws(E) in try body(bytes) }
   }
 
   /// A string tensor's elements, row-major.

@@ -53,12 +53,8 @@ func describe(typeInfo: OpaquePointer) throws(ORTError) -> ValueType {
 
 /// Reads an `OrtTensorTypeAndShapeInfo*` (not owned) into a tensor `ValueType`.
 func describe(tensorInfo: OpaquePointer) throws(ORTError) -> ValueType {
-  var rawElement = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED
-  try check(ort.GetTensorElementType!(tensorInfo, &rawElement))
-  var rank = 0
-  try check(ort.GetDimensionsCount!(tensorInfo, &rank))
-  var dims = [Int64](repeating: 0, count: rank)
-  try check(ort.GetDimensions!(tensorInfo, &dims, rank))
+  let (rawElement, dims) = try elementAndDimensions(tensorInfo)
+  let rank = dims.count
   var names = [UnsafePointer<CChar>?](repeating: nil, count: rank)
   try check(ort.GetSymbolicDimensions!(tensorInfo, &names, rank))
   guard let element = TensorElementType(rawElement) else {
@@ -67,4 +63,17 @@ func describe(tensorInfo: OpaquePointer) throws(ORTError) -> ValueType {
   return .tensor(
     element, shape: dims.map { $0 < 0 ? nil : Int($0) },
     symbolicDimensions: names.map { $0.map { String(cString: $0) } ?? "" })
+}
+
+/// An `OrtTensorTypeAndShapeInfo*`'s element type and dimensions (-1 where not fixed).
+func elementAndDimensions(_ tensorInfo: OpaquePointer) throws(ORTError) -> (
+  ONNXTensorElementDataType, [Int64]
+) {
+  var rawElement = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED
+  try check(ort.GetTensorElementType!(tensorInfo, &rawElement))
+  var rank = 0
+  try check(ort.GetDimensionsCount!(tensorInfo, &rank))
+  var dims = [Int64](repeating: 0, count: rank)
+  try check(ort.GetDimensions!(tensorInfo, &dims, rank))
+  return (rawElement, dims)
 }

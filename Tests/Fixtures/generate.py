@@ -246,6 +246,8 @@ def main():
     rf = random_forest(rng)
     lr = logistic(rng, False, "logreg.onnx")
     lrz = logistic(np.random.default_rng(20261128), True, "logreg_zipmap.onnx")
+    # The same recipe on other data: a "retrained" logreg with the same inputs and outputs, for reloads.
+    logistic(np.random.default_rng(20261129), False, "logreg_retrained.onnx")
     st = strings_model()
     mx = mixed_model()
     reshape_model()

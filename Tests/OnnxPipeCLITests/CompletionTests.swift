@@ -53,7 +53,7 @@ import Testing
     func arguments(_ value: String) -> [String] {
       switch long {
       case "out": value == "raw" ? ["--out", "raw", "m.onnx"] : ["--in", "csv", "--out", value, "m.onnx"]
-      case "on-error": ["--in", "csv", "--on-error", value, "m.onnx"]
+      case "on-error", "missing": ["--in", "csv", "--\(long)", value, "m.onnx"]
       default: ["--\(long)", value, "m.onnx"]
       }
     }

@@ -43,10 +43,11 @@ import Testing
 
 @Suite struct OptionNamingTests {
   /// Options whose value may be any text, so "4X" is accepted.
-  static let anyText: Set<String> = ["columns", "errors", "outputs", "prefix"]
+  static let anyText: Set<String> = ["columns", "errors", "outputs", "prefix", "model-field", "metrics"]
   /// Options that need a text input format to be accepted at all.
   static let textOnly: Set<String> = [
-    "input", "columns", "batch-size", "on-error", "errors", "max-record-bytes", "prefix",
+    "input", "columns", "batch-size", "on-error", "errors", "max-record-bytes", "prefix", "model-field",
+    "missing",
   ]
 
   @Test(arguments: OptionSpec.table.filter { $0.commands.contains(.score) && $0.value != nil }.map(\.long))

@@ -67,14 +67,14 @@ func decodeNDJSON(
     (#"{"x": [1, 2, 3, 4]}"#, "input 'x': expected 3 values, got 4"),
     (
       #"{"y": [1, 2, 3], "z": {"x": 1}}"#,
-      "missing field 'x' for input 'x' (the record has 'y', 'z'; feed the input from one with --input x=FIELD)"
+      "the model's input 'x' finds no field (fields that feed no input: 'y', 'z'); map it with --input x=FIELD"
     ),
     (
       #"{}"#,
-      "missing field 'x' for input 'x' (the record has no fields; feed the input from one with --input x=FIELD)"
+      "the record has no fields for the model's input 'x'; map it with --input x=FIELD"
     ),
     (#"{"x": [1, "a", 3]}"#, "input 'x': expected a number, got the string \"a\""),
-    (#"{"x": [1, NaN, 3]}"#, "input 'x': expected a number, got 'NaN'"),
+    (#"{"x": [1, NaN, 3]}"#, "input 'x': NaN where a value is due"),
     (#"{"x": [1, Infinity, 3]}"#, "input 'x': expected a number, got 'Infinity'"),
     (#"{"x": [1, 1e999, 3]}"#, "input 'x': expected a number, got '1e999'"),
     (#"{"x": [1, null, 3]}"#, "input 'x': null where a value is due"),
@@ -139,7 +139,9 @@ func decodeNDJSON(
     #expect(throws: RecordError("CSV field 3: input 'x': expected a number, got 'abc'")) {
       try decode("id,1,abc,3")
     }
-    #expect(throws: RecordError("CSV field 4 is empty where a number is due")) { try decode("id,1,2,") }
+    #expect(throws: RecordError("input 'x': CSV field 4 is empty where a value is due")) {
+      try decode("id,1,2,")
+    }
     #expect(columns[0].count == 3)
   }
 }

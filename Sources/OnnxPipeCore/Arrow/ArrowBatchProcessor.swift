@@ -45,7 +45,9 @@ public struct ArrowBatchProcessor: BatchProcessor {
     }
     var problems = [String?](repeating: nil, count: rows)
     for plan in readers.indices {
-      for column in readers[plan].indices { readers[plan][column].findProblems(&problems) }
+      for column in readers[plan].indices {
+        readers[plan][column].findProblems(&problems, for: layout.inputs[plan].input)
+      }
     }
     var good: [Int]?
     var deadLetters: [UInt8] = []
@@ -120,7 +122,7 @@ public struct ArrowBatchProcessor: BatchProcessor {
         var strings: [String] = []
         strings.reserveCapacity(count * input.rowElements)
         for row in good ?? Array(0..<columns[0].rows) {
-          for column in columns { strings.append(contentsOf: column.rowStrings[row]!) }
+          for column in columns { strings.append(contentsOf: column.strings(row, filling: input.missing)) }
         }
         tensors.append(InputTensor(element: .string, shape: shape, contents: .strings(strings)))
         continue
@@ -135,8 +137,8 @@ public struct ArrowBatchProcessor: BatchProcessor {
         byteCount: max(count * input.rowElements * width, 1), alignment: 16)
       owned.append(buffer)
       copy(
-        columns, rows: good, into: buffer.baseAddress!, element: input.element, rowElements: input.rowElements
-      )
+        columns, rows: good, into: buffer.baseAddress!, element: input.element,
+        rowElements: input.rowElements, missing: input.missing)
       tensors.append(
         InputTensor(
           element: input.element, shape: shape,
@@ -160,7 +162,7 @@ public struct ArrowBatchProcessor: BatchProcessor {
   private func borrow(_ plan: ArrowInputPlan, _ columns: [ArrowColumnReader], rows good: [Int]?)
     -> UnsafeRawBufferPointer?
   {
-    guard good == nil, !plan.gathers, let column = columns.first,
+    guard good == nil, !plan.gathers, let column = columns.first, !column.leafHasNulls,
       case .values(let element) = column.plan.leaf,
       element == plan.input.element, column.isContiguous
     else { return nil }
@@ -177,7 +179,7 @@ public struct ArrowBatchProcessor: BatchProcessor {
   /// Copies (converting where the types differ) the rows `good` (all when nil) into `destination`.
   private func copy(
     _ columns: [ArrowColumnReader], rows good: [Int]?, into destination: UnsafeMutableRawPointer,
-    element: ElementType, rowElements: Int
+    element: ElementType, rowElements: Int, missing: MissingFill
   ) {
     let width = element.byteWidth!
     let rows = good ?? Array(0..<(columns.first?.rows ?? 0))
@@ -196,6 +198,7 @@ public struct ArrowBatchProcessor: BatchProcessor {
         case .strings:
           preconditionFailure("string columns feed string inputs")
         }
+        if case .element(let fill) = missing { column.fillNulls(row: row, with: fill, at: target) }
         target += column.rowElements * width
       }
     }

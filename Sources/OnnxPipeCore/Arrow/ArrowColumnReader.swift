@@ -5,7 +5,7 @@ struct ArrowColumnReader {
   let rows: Int
   /// Leaf values per row.
   let rowElements: Int
-  private let view: ArrowBatchView
+  let view: ArrowBatchView
   /// Elements each level's array must hold.
   private let lengths: [Int]
   private let listOffsets: UnsafeRawBufferPointer?
@@ -99,10 +99,12 @@ struct ArrowColumnReader {
 
   /// Records in `problems` why a row cannot be scored (a null, a list of the
   /// wrong length, a string that is not UTF-8); rows already marked are left.
-  mutating func findProblems(_ problems: inout [String?]) {
+  /// A null value (not a null list) is `input`'s missing value: left for
+  /// `fillNulls` when the input fills it, else refused naming the input.
+  mutating func findProblems(_ problems: inout [String?], for input: TextInput? = nil) {
     // Nulls in the column itself first, then list lengths (which bound the
     // ranges read below), then nulls further down.
-    findNulls(depth: 0, &problems)
+    findNulls(depth: 0, &problems, input)
     if let listOffsets, case .list(let large) = plan.levels[0] {
       let expected = rowElements / plan.elementsPerListItem
       for row in 0..<rows where problems[row] == nil {
@@ -114,7 +116,7 @@ struct ArrowColumnReader {
         }
       }
     }
-    for depth in lengths.indices.dropFirst() { findNulls(depth: depth, &problems) }
+    for depth in lengths.indices.dropFirst() { findNulls(depth: depth, &problems, input) }
     if case .strings = plan.leaf {
       rowStrings = [[String]?](repeating: nil, count: rows)
       for row in 0..<rows where problems[row] == nil {
@@ -127,14 +129,16 @@ struct ArrowColumnReader {
     }
   }
 
-  private func findNulls(depth: Int, _ problems: inout [String?]) {
+  private func findNulls(depth: Int, _ problems: inout [String?], _ input: TextInput?) {
     guard view.node(plan.nodes[depth]).nullCount > 0 else { return }
+    let isLeaf = depth == lengths.count - 1
+    if isLeaf, input?.missing.fills == true { return }
     let bits = view.buffer(plan.buffers[depth])
     for row in 0..<rows where problems[row] == nil {
       let range = depth == 0 ? row..<row + 1 : elementRange(depth, row)
       if range.contains(where: { bits[$0 >> 3] & (1 << UInt8($0 & 7)) == 0 }) {
-        problems[row] =
-          depth == 0 ? "column '\(plan.name)' is null" : "column '\(plan.name)' holds a null value"
+        let what = depth == 0 ? "column '\(plan.name)' is null" : "column '\(plan.name)' holds a null value"
+        problems[row] = isLeaf ? input?.missingRefusal(what) ?? what : what
       }
     }
   }

@@ -14,10 +14,10 @@ public enum ArrowFormat {
     // A free row dimension takes its size from the column feeding the input.
     let numericColumns = schema.fields.filter { $0.type.element != nil && $0.type.element != .string }.count
     let pinned = signature.dimensionsFromData(pinned: mapping.pinnedDimensions) { name in
-      schema.valuesPerRow(column: mapping.fields[name] ?? name)
+      schema.valuesPerRow(column: mapping.fields[name].map(FieldPath.name) ?? name)
         ?? (signature.inputs.count == 1 ? mapping.columns?.count ?? numericColumns : nil)
     }
-    let inputs = try signature.inputRows(pinned: pinned, format: "Arrow streams")
+    let inputs = try mapping.missing.apply(to: signature.inputRows(pinned: pinned, format: "Arrow streams"))
     let layout = try ArrowInputLayout(
       schema: schema, inputs: inputs, fields: mapping.fields, columns: mapping.columns)
     let selected = try signature.selectOutputs(mapping.outputNames)

@@ -144,18 +144,15 @@ struct ArrowInputLayout: Sendable {
     }
     var plans: [ArrowInputPlan] = []
     for input in inputs {
-      let wanted = fields[input.name] ?? input.name
-      if columns == nil, let column = names.firstIndex(of: wanted) {
+      let wanted = fields[input.name].map(FieldPath.name) ?? input.name
+      if columns == nil, let column = try Self.column(for: input.name, fields: fields, in: names) {
         let columnPlan = try plan(column)
         try Self.check(columnPlan, feeds: input)
         plans.append(ArrowInputPlan(input: input, columns: [columnPlan]))
         continue
       }
       guard inputs.count == 1, fields[input.name] == nil else {
-        throw PipeError(
-          .model,
-          "the stream has no column '\(wanted)' for input '\(input.name)' (columns: \(names.joined(separator: ", "))); map one with --input \(input.name)=COLUMN"
-        )
+        throw Self.unmapped(input, wanted, inputs: inputs, fields: fields, names: names)
       }
       // One input and no column of its name: gather one-value columns, like CSV.
       var chosen: [Int] = []

@@ -37,7 +37,7 @@ extension NDJSONRecordDecoder {
   /// arrays; nil when absent or not JSON.
   static func valueCount(in record: [UInt8], path: String?) -> Int? {
     let keys =
-      path.map { $0.split(separator: ".", omittingEmptySubsequences: false).map { Array($0.utf8) } } ?? []
+      path.map { FieldPath.components($0).map { Array($0.utf8) } } ?? []
     return record.withUnsafeBytes { raw -> Int? in
       var scanner = JSONScanner(raw)
       do throws(RecordError) {
@@ -114,7 +114,7 @@ extension TextFormat {
     switch input {
     case .ndjson:
       return signature.dimensionsFromData(pinned: mapping.pinnedDimensions) { name in
-        NDJSONRecordDecoder.valueCount(in: firstRecord, path: mapping.fields[name] ?? name)
+        NDJSONRecordDecoder.valueCount(in: firstRecord, path: mapping.fields[name] ?? FieldPath.escaped(name))
           ?? (single ? NDJSONRecordDecoder.valueCount(in: firstRecord, path: nil) : nil)
       }
     case .csv where single:

@@ -166,6 +166,12 @@ public final class BatchSizeTuner: Sendable {
     return target.load(ordering: .relaxed)
   }
 
+  /// Tries the sizes again from the next batch on (a reloaded model may favour another size).
+  public func remeasure() {
+    guard rechecks else { return }
+    state.withLock { $0.settledAt = 0 }
+  }
+
   /// How many times the sizes were tried again after settling.
   public var recheckCount: Int { state.withLock { $0.rechecks } }
 

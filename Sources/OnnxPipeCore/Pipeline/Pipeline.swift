@@ -41,11 +41,15 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   private struct Job {
     var batch: Batch
     var admittedAt: UInt64
+    /// The processor in force when the batch was admitted: a batch is scored by one model, and
+    /// every batch admitted after `replaceProcessor` by the new one.
+    var processor: any BatchProcessor
   }
   /// A worker's result, still carrying its admission time for the latency figure.
   private struct Completed {
     var result: Result<ScoredBatch, PipeError>
     var admittedAt: UInt64
+    var processor: any BatchProcessor
   }
 
   private static var roomCondition: Int { 0 }
@@ -61,7 +65,8 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   private var source: Source
   private var sink: Sink
   private var deadLetterSink: (any OutputSink)?
-  private let processor: any BatchProcessor
+  /// The processor new batches get; guarded by `lock` (`replaceProcessor` swaps it).
+  private var processor: any BatchProcessor
   private let configuration: PipelineConfiguration
   /// Live counters; read them from another thread for progress.
   public let stats: PipelineStats
@@ -95,6 +100,19 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
         wakeEveryone()
       }
     }
+  }
+
+  /// Scores every batch admitted from now on with `processor` (a reloaded
+  /// model); batches already admitted keep the one they were admitted with,
+  /// so output order stays input order and the switch falls between two
+  /// batches. Safe from any thread.
+  public func replaceProcessor(_ processor: any BatchProcessor) {
+    lock.withLock { self.processor = processor }
+  }
+
+  /// Batches admitted and not yet written, now (a gauge for metrics).
+  public var batchesInFlight: Int {
+    lock.withLock { window.inFlight }
   }
 
   /// Runs to the end of the stream, the first error, or an interrupt.
@@ -151,7 +169,8 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
       }
       let count = batch.inputBytes
       let accepted = lock.withLock {
-        guard window.admit(Job(batch: batch, admittedAt: monotonicNanoseconds())) != nil else { return false }
+        let job = Job(batch: batch, admittedAt: monotonicNanoseconds(), processor: processor)
+        guard window.admit(job) != nil else { return false }
         lock.signal(Self.workCondition)
         return true
       }
@@ -172,8 +191,8 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
       }
       guard case .run(let sequence, let job) = action else { return }
       var result: Result<ScoredBatch, PipeError>
-      do { result = .success(try processor.process(job.batch)) } catch { result = .failure(error) }
-      let completed = Completed(result: result, admittedAt: job.admittedAt)
+      do { result = .success(try job.processor.process(job.batch)) } catch { result = .failure(error) }
+      let completed = Completed(result: result, admittedAt: job.admittedAt, processor: job.processor)
       lock.withLock {
         if window.complete(sequence: sequence, result: completed) { lock.signal(Self.outputCondition) }
       }
@@ -218,7 +237,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
             continue
           }
           if !held.isEmpty {
-            scored = try processor.join(held + [scored])
+            scored = try completed.processor.join(held + [scored])
             held = []
           }
           pendingLatencies.append(completed.admittedAt)

@@ -19,8 +19,33 @@ public final class PipelineStats: Sendable {
   public let tensorsCopied = Atomic<Int>(0)
   /// Latency from a batch's admission to its bytes being handed to the sink.
   public let latency = Mutex(LatencyHistogram())
+  /// Rows in each model run (recorded by a `MeteredEngine`, for `--metrics`).
+  public let runRows = Mutex(RowsHistogram())
+  /// Model reloads that took effect, and those that failed (the old model kept serving).
+  public let reloads = Atomic<Int>(0)
+  public let reloadFailures = Atomic<Int>(0)
+  /// The identity (`ModelIdentity`) of the model scoring new batches.
+  public let modelIdentity = Mutex("")
 
   public init() {}
+}
+
+/// Counts of rows per run in power-of-two buckets (1, 2, 4, ... 2^24 and more).
+public struct RowsHistogram: Sendable, Equatable {
+  /// Upper bounds of the buckets, in rows; a last bucket takes everything above.
+  public static let bounds: [Int] = (0...24).map { 1 << $0 }
+  public private(set) var counts = [UInt64](repeating: 0, count: bounds.count + 1)
+  public private(set) var sum: UInt64 = 0
+  public private(set) var count: UInt64 = 0
+
+  public init() {}
+
+  public mutating func record(rows: Int) {
+    let bucket = rows <= 1 ? 0 : min(Int.bitWidth - (rows - 1).leadingZeroBitCount, Self.bounds.count)
+    counts[bucket] += 1
+    sum += UInt64(max(rows, 0))
+    count += 1
+  }
 }
 
 /// A fixed-size log-scale histogram of durations: bounded memory for any
@@ -34,9 +59,13 @@ public struct LatencyHistogram: Sendable, Equatable {
 
   public init() {}
 
+  /// Every duration recorded, added up (nanoseconds).
+  public private(set) var sumNanoseconds: UInt64 = 0
+
   /// Records one duration in nanoseconds.
   public mutating func record(nanoseconds: UInt64) {
     counts[Self.bucket(for: nanoseconds)] += 1
+    sumNanoseconds &+= nanoseconds
     count += 1
   }
 
@@ -52,6 +81,15 @@ public struct LatencyHistogram: Sendable, Equatable {
       if seen >= target { return Self.upperBound(of: index) }
     }
     return Self.upperBound(of: counts.count - 1)
+  }
+
+  /// Samples of at most `nanoseconds` (by bucket: within 1/16 of an octave), for a cumulative histogram.
+  public func count(atMost nanoseconds: UInt64) -> UInt64 {
+    var total: UInt64 = 0
+    for (index, bucketCount) in counts.enumerated() where Self.upperBound(of: index) <= nanoseconds {
+      total += bucketCount
+    }
+    return total
   }
 
   static func bucket(for nanoseconds: UInt64) -> Int {

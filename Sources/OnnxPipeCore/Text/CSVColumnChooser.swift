@@ -1,10 +1,10 @@
 /// Decides which CSV columns feed which model inputs.
 ///
 /// In order of precedence: `--columns` (names, filling the inputs in model
-/// order); `--input NAME=COLUMN` and header names equal to input names (for
-/// one-element inputs); otherwise a single input takes every numeric column
-/// (judged by the first data record) in order, or every text column if it is
-/// a string input.
+/// order); `--input NAME=COLUMN` and header names that are input names, or
+/// become them by skl2onnx's rule (`ColumnNames`, for one-element inputs);
+/// otherwise a single input takes every numeric column (judged by the first
+/// data record) in order, or every text column if it is a string input.
 struct CSVColumnChooser {
   let inputs: [TextInput]
   let header: [[UInt8]]
@@ -36,27 +36,46 @@ struct CSVColumnChooser {
       }
       return chosen
     }
-    let named = inputs.allSatisfy { mapping.fields[$0.name] != nil || names.contains($0.name) }
-    if named && (inputs.count > 1 || !mapping.fields.isEmpty || inputs[0].rowElements == 1) {
-      var chosen: [[Int]] = []
+    var matched: [Int?] = []
+    if inputs.count > 1 || !mapping.fields.isEmpty || inputs[0].rowElements == 1 {
       for input in inputs {
-        guard input.rowElements == 1 else {
-          throw PipeError(
-            .usage,
-            "input '\(input.name)' takes \(input.rowElements) values a row; name its columns with --columns")
+        if let field = mapping.fields[input.name] {
+          matched.append(try index(of: FieldPath.name(field)))
+        } else {
+          matched.append(try ColumnNames.find(input.name, in: names, kind: "CSV column"))
         }
-        chosen.append([try index(of: mapping.fields[input.name] ?? input.name)])
       }
-      return chosen
+      if !matched.contains(nil) {
+        var chosen: [[Int]] = []
+        for (input, column) in zip(inputs, matched) {
+          guard input.rowElements == 1 else {
+            throw PipeError(
+              .usage,
+              "input '\(input.name)' takes \(input.rowElements) values a row; name its columns with --columns"
+            )
+          }
+          chosen.append([column!])
+        }
+        return chosen
+      }
     }
     guard inputs.count == 1 else {
+      let used = Set(matched.compactMap { $0 })
       throw PipeError(
         .usage,
-        "the model has \(inputs.count) inputs; map CSV columns to them with --columns or --input NAME=COLUMN")
+        ColumnNames.unmapped(
+          inputs: zip(inputs, matched).filter { $0.1 == nil }.map(\.0.name),
+          unused: names.indices.filter { !used.contains($0) }.map { names[$0] }, kind: "CSV column",
+          placeholder: "COLUMN") + " or --columns")
     }
     let input = inputs[0]
     let numeric = numericColumns()
-    let wanted = input.element == .string ? header.indices.filter { !numeric.contains($0) } : numeric
+    var wanted = input.element == .string ? header.indices.filter { !numeric.contains($0) } : numeric
+    if input.element != .string, wanted.count != input.rowElements {
+      // A first record with gaps: its missing values count as numbers when that makes the count.
+      let withGaps = numericColumns(countingMissing: true)
+      if withGaps.count == input.rowElements { wanted = withGaps }
+    }
     guard wanted.count == input.rowElements else {
       let kind = input.element == .string ? "text" : "numeric"
       let listed = wanted.map { names[$0] }.joined(separator: ", ")
@@ -68,13 +87,15 @@ struct CSVColumnChooser {
     return [wanted]
   }
 
-  /// Columns whose value in the first data record is a number.
-  private func numericColumns() -> [Int] {
+  /// Columns whose value in the first data record is a number (or, when
+  /// `countingMissing`, a missing value: empty or one of `MissingValuePolicy.csvSpellings`).
+  private func numericColumns(countingMissing: Bool = false) -> [Int] {
     guard let firstRecord else { return [] }
     return firstRecord.withUnsafeBytes { raw in
       guard let fields = try? CSVRecord.fields(raw) else { return [] }
       return fields.indices.filter { index in
         let value = CSVRecord.value(fields[index], in: raw)
+        if countingMissing && CSVRecordDecoder.missingSpelling(value) != nil { return true }
         return value.withUnsafeBytes { NumberParser.scan($0) != nil }
       }
     }

@@ -112,6 +112,14 @@ struct CSVRecordDecoder: Sendable {
         for column in indices {
           let field = fields[column]
           if builders[input].input.element == .string {
+            // Text is text, except with --missing NAME=VALUE: then an unquoted empty
+            // field or NA (pandas and R write a missing string so) is missing; "" and "NA" stay.
+            if !field.quoted, case .string = builders[input].input.missing,
+              Self.missingSpelling(UnsafeRawBufferPointer(rebasing: record[field.range])) != nil
+            {
+              try builders[input].appendMissing("")
+              continue
+            }
             // The whole record was checked to be UTF-8 before decoding.
             try builders[input].appendString(
               String(decoding: CSVRecord.value(field, in: record), as: UTF8.self))
@@ -137,9 +145,21 @@ struct CSVRecordDecoder: Sendable {
   private func appendNumber(
     _ token: UnsafeRawBufferPointer, _ column: Int, _ builder: inout Column
   ) throws(RecordError) {
-    guard !token.isEmpty else { throw RecordError("CSV field \(column + 1) is empty where a number is due") }
+    if let spelling = Self.missingSpelling(token) {
+      try builder.appendMissing(
+        spelling.isEmpty ? "CSV field \(column + 1) is empty" : "CSV field \(column + 1) is '\(spelling)'")
+      return
+    }
     do throws(RecordError) { try builder.appendNumber(token) } catch {
       throw RecordError("CSV field \(column + 1): \(error.reason)")
     }
+  }
+
+  /// The field's text when it means a missing value where a number is due:
+  /// empty, or one of `MissingValuePolicy.csvSpellings`; nil otherwise.
+  static func missingSpelling(_ token: some Collection<UInt8>) -> String? {
+    guard let first = token.first else { return "" }
+    guard token.count <= 4, first == UInt8(ascii: "N") || first == UInt8(ascii: "n") else { return nil }
+    return MissingValuePolicy.csvSpellings.first { token.elementsEqual($0.utf8) }
   }
 }

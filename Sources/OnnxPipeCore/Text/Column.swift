@@ -6,6 +6,12 @@ public struct TextInput: Sendable, Equatable {
   public let element: ElementType
   /// Dimensions after the batch dimension.
   public let rowShape: [Int]
+  /// What a missing value (JSON null, an empty CSV field, an Arrow null) becomes (`--missing`).
+  public var missing: MissingFill = .refuse(hint: "")
+  /// Set when the first row dimension is sized by each record (NDJSON rows
+  /// of different lengths for a free dimension): a row then holds any
+  /// positive multiple of this many values, and `rowShape[0]` is only the first record's.
+  public var raggedStride: Int?
   public var rowElements: Int { rowShape.reduce(1, *) }
 }
 
@@ -157,6 +163,25 @@ struct Column {
       count += 1
     } else {
       strings.append("")
+      count += 1
+    }
+  }
+
+  /// Appends what a missing value becomes in this input (NaN, or the
+  /// `--missing NAME=VALUE` value), or throws why it is refused; `what`
+  /// says what was found (`null`, `CSV field 3 is empty`).
+  mutating func appendMissing(_ what: @autoclosure () -> String) throws(RecordError) {
+    switch input.missing {
+    case .refuse:
+      throw RecordError(input.missingRefusal(what()))
+    case .string(let value):
+      try appendString(value)
+    case .element(let bytes):
+      if input.element == .float32 {
+        floats.append(Float(bitPattern: bytes.reversed().reduce(0) { $0 << 8 | UInt32($1) }))
+      } else {
+        byteStorage.append(contentsOf: bytes)
+      }
       count += 1
     }
   }

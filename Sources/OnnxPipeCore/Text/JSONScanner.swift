@@ -219,8 +219,11 @@ struct JSONScanner {
     }
   }
 
+  /// `true`, `false`, `null`, or `NaN`: not JSON, but what Python's json
+  /// module writes for a missing float, so a record holding one is not refused.
   static func isLiteral(_ token: UnsafeRawBufferPointer) -> Bool {
     token.elementsEqual("true".utf8) || token.elementsEqual("false".utf8) || token.elementsEqual("null".utf8)
+      || token.elementsEqual("NaN".utf8)
   }
 
   /// The bytes of a string token.

@@ -1,18 +1,25 @@
 /// Reads NDJSON records into input columns.
 ///
-/// Each record is one JSON object whose fields feed the model's inputs: by
-/// input name, or by the dotted path given with `--input NAME=FIELD` (`a.b`
-/// descends into nested objects). For a single-input model a bare JSON array
-/// is accepted as that input's row. A number row may be nested arrays
-/// matching the input's shape or one flat array; a one-element row may be a
-/// bare scalar. Records must already be checked to be valid UTF-8
-/// (`TextBatchProcessor` checks each once).
+/// Each record is one JSON object whose fields feed the model's inputs: the
+/// top-level key of the input's name, else the one key that becomes its name
+/// by skl2onnx's rule (`ColumnNames`: `"sepal length (cm)"` feeds
+/// `sepal_length__cm_`), or the dotted path given with `--input NAME=FIELD`
+/// (`a.b` descends into nested objects, `a\.b` is the key `a.b`). For a
+/// single-input model a bare JSON array is accepted as that input's row. A
+/// number row may be nested arrays matching the input's shape or one flat
+/// array; a one-element row may be a bare scalar. `null` and `NaN` are
+/// missing values (`MissingFill`). Records must already be checked to be
+/// valid UTF-8 (`TextBatchProcessor` checks each once).
 struct NDJSONRecordDecoder: Sendable {
   let inputs: [TextInput]
   /// Per input, the path of field names (UTF-8) that holds it.
   let paths: [[[UInt8]]]
   /// Top-level keys a record must not have: the output names `--keep` adds to it.
   let reservedKeys: [[UInt8]]
+  /// Inputs a top-level key may feed by skl2onnx's rule: those without `--input`.
+  private let renamable: InputSet
+  /// Inputs given a path with `--input`.
+  private let mapped: InputSet
 
   /// - Parameters:
   ///   - fields: input name to dotted field path, for inputs not named as their field.
@@ -21,13 +28,25 @@ struct NDJSONRecordDecoder: Sendable {
     self.inputs = inputs
     self.reservedKeys = reservedKeys
     paths = inputs.map { input in
-      (fields[input.name] ?? input.name).split(separator: ".", omittingEmptySubsequences: false)
-        .map { Array($0.utf8) }
+      (fields[input.name].map(FieldPath.components) ?? [input.name]).map { Array($0.utf8) }
     }
+    var renamable: InputSet = 0
+    for (index, input) in inputs.enumerated() where fields[input.name] == nil { renamable |= 1 << index }
+    self.renamable = renamable
+    mapped = inputs.count == 64 ? ~renamable : ~renamable & ((1 << inputs.count) - 1)
   }
 
   /// Inputs as a bit set (a record is decoded without allocating per key).
   typealias InputSet = UInt64
+
+  /// The inputs a record has fed so far, and how.
+  private struct Found {
+    var any: InputSet = 0
+    /// Fed by a key that became the input's name (an exact key later replaces it).
+    var renamed: InputSet = 0
+    /// Two or more keys became the input's name, and none is the name itself.
+    var ambiguous: InputSet = 0
+  }
 
   /// Appends one record's row to `columns`, or throws with nothing appended.
   /// Models with more than 64 inputs are refused when the format is built.
@@ -37,17 +56,11 @@ struct NDJSONRecordDecoder: Sendable {
       var scanner = JSONScanner(record)
       switch scanner.peek() {
       case UInt8(ascii: "{"):
-        var found: InputSet = 0
+        var found = Found()
         let all: InputSet = inputs.count == 64 ? ~0 : (1 << inputs.count) - 1
         try walkObject(&scanner, depth: 0, candidates: all, found: &found, columns: &columns)
-        if found != all {
-          let missing = (~found & all).trailingZeroBitCount
-          let path = paths[missing].map { String(decoding: $0, as: UTF8.self) }.joined(separator: ".")
-          let keys = Self.topLevelKeys(record).map { "'\($0)'" }.joined(separator: ", ")
-          throw RecordError(
-            "missing field '\(path)' for input '\(inputs[missing].name)' (the record has \(keys.isEmpty ? "no fields" : keys); feed the input from one with --input \(inputs[missing].name)=FIELD)"
-          )
-        }
+        if found.ambiguous != 0 { throw ambiguity(found.ambiguous, record) }
+        if found.any != all { throw unmapped(~found.any & all, record) }
       case UInt8(ascii: "[") where inputs.count == 1:
         try readRow(&scanner, into: &columns[0])
       case UInt8(ascii: "["):
@@ -63,7 +76,7 @@ struct NDJSONRecordDecoder: Sendable {
   }
 
   private func walkObject(
-    _ scanner: inout JSONScanner, depth: Int, candidates: InputSet, found: inout InputSet,
+    _ scanner: inout JSONScanner, depth: Int, candidates: InputSet, found: inout Found,
     columns: inout [Column]
   ) throws(RecordError) {
     guard depth < JSONScanner.maximumDepth else {
@@ -94,19 +107,90 @@ struct NDJSONRecordDecoder: Sendable {
         if leaf == nil && paths[input].count == depth + 1 { leaf = input }
       }
       if let leaf {
-        if found & (1 << leaf) != 0 {
-          throw RecordError(
-            "field '\(String(decoding: scanner.bytes(of: key), as: UTF8.self))' appears twice")
+        let bit: InputSet = 1 << leaf
+        if found.any & bit != 0 {
+          guard found.renamed & bit != 0 else {
+            throw RecordError(
+              "field '\(String(decoding: scanner.bytes(of: key), as: UTF8.self))' appears twice")
+          }
+          // The input's own name after a key renamed to it: the own name wins.
+          columns[leaf].rollbackRow()
+          found.renamed &= ~bit
+          found.ambiguous &= ~bit
         }
         try readRow(&scanner, into: &columns[leaf])
-        found |= 1 << leaf
+        found.any |= bit
       } else if matching != 0, scanner.peek() == UInt8(ascii: "{") {
         try walkObject(&scanner, depth: depth + 1, candidates: matching, found: &found, columns: &columns)
+      } else if depth == 0,
+        let input = renamedInput(key, scanner, among: renamable & ~(found.any & ~found.renamed))
+      {
+        let bit: InputSet = 1 << input
+        if found.any & bit != 0 {
+          found.ambiguous |= bit
+          try scanner.skipValue(depth: depth + 1)
+        } else {
+          try readRow(&scanner, into: &columns[input])
+          found.any |= bit
+          found.renamed |= bit
+        }
       } else {
         try scanner.skipValue(depth: depth + 1)
       }
       guard try scanner.endOfMember(close: UInt8(ascii: "}"), "',' or '}'") else { return }
     }
+  }
+
+  /// The input among `candidates` whose name `key` becomes by skl2onnx's rule.
+  private func renamedInput(_ key: JSONString, _ scanner: JSONScanner, among candidates: InputSet) -> Int? {
+    var rest = candidates
+    while rest != 0 {
+      let input = rest.trailingZeroBitCount
+      rest &= rest - 1
+      let name = paths[input][0]
+      let matches: Bool
+      switch key {
+      case .raw(let range): matches = ColumnNames.sanitized(scanner.bytes[range], equals: name)
+      case .decoded(let bytes): matches = ColumnNames.sanitized(bytes, equals: name)
+      }
+      if matches { return input }
+    }
+    return nil
+  }
+
+  /// Several keys of `record` became the name of an input in `inputs`.
+  private func ambiguity(_ inputs: InputSet, _ record: UnsafeRawBufferPointer) -> RecordError {
+    let input = self.inputs[inputs.trailingZeroBitCount].name
+    let keys = Self.topLevelKeys(record).filter { ColumnNames.sanitized($0) == input }
+    return RecordError(ColumnNames.ambiguity(input, ColumnNames.quoted(keys), kind: "field"))
+  }
+
+  /// `record` fed none of `missing`: which inputs, and which of its fields fed none.
+  private func unmapped(_ missing: InputSet, _ record: UnsafeRawBufferPointer) -> RecordError {
+    let keys = Self.topLevelKeys(record)
+    if missing & mapped != 0 {
+      let input = (missing & mapped).trailingZeroBitCount
+      let path = paths[input].map { String(decoding: $0, as: UTF8.self) }.joined(separator: ".")
+      let listed = keys.map { "'\($0)'" }.joined(separator: ", ")
+      return RecordError(
+        "missing field '\(path)' for input '\(inputs[input].name)' (the record has \(listed.isEmpty ? "no fields" : listed); feed the input from one with --input \(inputs[input].name)=FIELD)"
+      )
+    }
+    let unused = keys.filter { key in
+      !inputs.indices.contains { input in
+        paths[input][0].elementsEqual(key.utf8)
+          || (renamable & (1 << input) != 0 && ColumnNames.sanitized(key) == inputs[input].name)
+      }
+    }
+    let names = inputs.indices.filter { missing & (1 << $0) != 0 }.map { inputs[$0].name }
+    if keys.isEmpty {
+      let option = "--input \(names.count == 1 ? names[0] : "NAME")=FIELD"
+      return RecordError(
+        "the record has no fields for the model's input\(names.count == 1 ? "" : "s") \(ColumnNames.quoted(names)); map \(names.count == 1 ? "it" : "them") with \(option)"
+      )
+    }
+    return RecordError(
+      ColumnNames.unmapped(inputs: names, unused: unused, kind: "field", placeholder: "FIELD"))
   }
 
   /// The keys of the object `record` holds, for a message (as far as it reads).
@@ -130,8 +214,9 @@ struct NDJSONRecordDecoder: Sendable {
   private func readRow(_ scanner: inout JSONScanner, into column: inout Column) throws(RecordError) {
     let start = column.count
     let shape = column.input.rowShape
+    let stride = column.input.raggedStride
     if scanner.peek() != UInt8(ascii: "[") {
-      guard column.input.rowElements == 1 else {
+      guard column.input.rowElements == 1 || stride == 1 else {
         throw RecordError(
           "input '\(column.input.name)': expected an array of \(column.input.rowElements) values, got a scalar"
         )
@@ -139,9 +224,19 @@ struct NDJSONRecordDecoder: Sendable {
       try readElement(&scanner, into: &column)
       return
     }
-    if column.input.element == .float32, column.appendPlainFloatArray(&scanner) { return }
-    try readArray(&scanner, shape: shape.isEmpty ? [1] : shape[...], into: &column, flatAllowed: true)
+    if column.input.element == .float32, stride == nil, column.appendPlainFloatArray(&scanner) { return }
+    try readArray(
+      &scanner, shape: shape.isEmpty ? [1] : shape[...], into: &column, flatAllowed: true,
+      ragged: stride != nil)
     let got = column.count - start
+    if let stride {
+      guard got > 0, got % stride == 0 else {
+        throw RecordError(
+          "input '\(column.input.name)': expected a whole number of rows of \(stride) values, got \(got) values"
+        )
+      }
+      return
+    }
     guard got == column.input.rowElements else {
       throw RecordError(
         "input '\(column.input.name)': expected \(column.input.rowElements) values, got \(got)")
@@ -150,8 +245,10 @@ struct NDJSONRecordDecoder: Sendable {
 
   /// Reads an array of `shape.first` elements, each an array of the rest of the shape.
   /// At the top level a flat array of every element is accepted too.
+  /// With `ragged`, the top level's count is the record's own (a free dimension sized by each record).
   private func readArray(
-    _ scanner: inout JSONScanner, shape: ArraySlice<Int>, into column: inout Column, flatAllowed: Bool
+    _ scanner: inout JSONScanner, shape: ArraySlice<Int>, into column: inout Column, flatAllowed: Bool,
+    ragged: Bool = false
   ) throws(RecordError) {
     try scanner.expect(UInt8(ascii: "["), "'['")
     if scanner.peek() == UInt8(ascii: "]") {
@@ -173,7 +270,7 @@ struct NDJSONRecordDecoder: Sendable {
       items += 1
       guard try scanner.endOfMember(close: UInt8(ascii: "]"), "',' or ']'") else { break }
     }
-    if nested || !flatAllowed, items != shape.first! {
+    if nested || !flatAllowed, items != shape.first!, !ragged {
       throw RecordError(
         "input '\(column.input.name)': expected \(shape.first!) values in a nested array, got \(items)")
     }
@@ -205,7 +302,9 @@ struct NDJSONRecordDecoder: Sendable {
       case UInt8(ascii: "f") where token.elementsEqual("false".utf8):
         try column.appendBool(false, token: token)
       case UInt8(ascii: "n") where token.elementsEqual("null".utf8):
-        throw RecordError("input '\(column.input.name)': null where a value is due")
+        try column.appendMissing("null")
+      case UInt8(ascii: "N") where token.elementsEqual("NaN".utf8):
+        try column.appendMissing("NaN")  // Python's json module writes float('nan') so
       default:
         try column.appendNumber(token)
       }

@@ -35,6 +35,9 @@ public struct TextBatchProcessor: BatchProcessor {
     fates.reserveCapacity(batch.records.count)
     var failure: PipeError?
     var rows = 0
+    // For inputs whose rows differ in length (NDJSON, a free dimension), where each row ends.
+    var rowEnds: [[Int]?] = format.inputs.map { $0.raggedStride == nil ? nil : [] }
+    let ragged = rowEnds.contains { $0 != nil }
     batch.payload.withUnsafeBytes { payload in
       for record in batch.records {
         let bytes = UnsafeRawBufferPointer(rebasing: payload[record.range])
@@ -42,6 +45,11 @@ public struct TextBatchProcessor: BatchProcessor {
           try decode(bytes, oversized: record.oversized, into: &columns)
           fates.append(.row(rows))
           rows += 1
+          if ragged {
+            for index in rowEnds.indices where rowEnds[index] != nil {
+              rowEnds[index]!.append(columns[index].count)
+            }
+          }
         } catch {
           if format.onError == .fail {
             failure = PipeError(.data, "line \(record.line): \(error.reason)")
@@ -54,7 +62,7 @@ public struct TextBatchProcessor: BatchProcessor {
     var results: [OutputTensor]?
     if rows > 0 {
       do {
-        results = try run(columns, rows: rows)
+        results = try run(columns, rows: rows, rowEnds: ragged ? rowEnds : nil)
       } catch {
         let reason =
           "model run failed: " + "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
@@ -104,8 +112,11 @@ public struct TextBatchProcessor: BatchProcessor {
     }
   }
 
-  private func run(_ columns: [Column], rows: Int) throws -> [OutputTensor] {
-    let results = try Self.runColumns(columns, rows: rows, engine: engine, outputs: outputIndices)
+  private func run(_ columns: [Column], rows: Int, rowEnds: [[Int]?]?) throws -> [OutputTensor] {
+    let results =
+      try rowEnds.map { ends in
+        try Self.runRagged(columns, rowEnds: ends, rows: rows, engine: engine, outputs: outputIndices)
+      } ?? Self.runColumns(columns, rows: rows, engine: engine, outputs: outputIndices)
     for (spec, result) in zip(format.outputs, results) where result.rowCount != rows {
       throw PipeError(.data, "output '\(spec.name)' has \(result.rowCount) rows for \(rows) records")
     }

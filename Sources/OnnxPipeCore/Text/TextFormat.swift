@@ -51,7 +51,7 @@ public struct TextFormat: Sendable {
 
   public let input: TextInputFormat
   public let output: TextOutputFormat
-  public let inputs: [TextInput]
+  public internal(set) var inputs: [TextInput]
   public internal(set) var outputs: [TextOutput]
   /// Each output's `"name":` as JSON, escaped once instead of on every record.
   let jsonKeys: [[UInt8]]
@@ -78,16 +78,22 @@ public struct TextFormat: Sendable {
     public var outputNames: [String]?
     /// `--prefix`: put before each output's name where it is written.
     public var outputPrefix: String
+    /// Keys of `pinnedDimensions` (`INPUT:AXIS`) sized from the first record, not by `--dim`:
+    /// NDJSON rows may then differ in that dimension, record by record.
+    public var dataSizedDimensions: Set<String> = []
+    /// `--missing`: what a missing value becomes in each input.
+    public var missing: MissingValuePolicy
 
     public init(
       fields: [String: String] = [:], columns: [String]? = nil, pinnedDimensions: [String: Int] = [:],
-      outputNames: [String]? = nil, outputPrefix: String = ""
+      outputNames: [String]? = nil, outputPrefix: String = "", missing: MissingValuePolicy = .init()
     ) {
       self.fields = fields
       self.columns = columns
       self.pinnedDimensions = pinnedDimensions
       self.outputNames = outputNames
       self.outputPrefix = outputPrefix
+      self.missing = missing
     }
   }
 
@@ -106,12 +112,18 @@ public struct TextFormat: Sendable {
     self.onError = onError
     self.maxRecordBytes = maxRecordBytes
     outputPrefix = mapping.outputPrefix
-    inputs = try Self.textInputs(signature, pinned: mapping.pinnedDimensions)
+    inputs = try mapping.missing.apply(to: Self.textInputs(signature, pinned: mapping.pinnedDimensions))
     outputs = try Self.textOutputs(signature, names: mapping.outputNames, prefix: mapping.outputPrefix)
     jsonKeys = Self.jsonKeys(outputs)
     if keep && output == .csv && input == .ndjson {
       throw PipeError(
         .usage, "--keep with --out csv needs --in csv or lines (NDJSON records have no columns)")
+    }
+    if input == .ndjson {
+      for index in inputs.indices where mapping.dataSizedDimensions.contains("\(inputs[index].name):1") {
+        let shape = inputs[index].rowShape
+        inputs[index].raggedStride = shape.dropFirst().reduce(1, *)
+      }
     }
     switch input {
     case .ndjson:

@@ -1,0 +1,74 @@
+import OnnxPipeCore
+import OnnxRuntime
+
+/// The engine a run scores with, from a loaded session: the same layers at
+/// start-up and on every reload.
+///
+/// ```
+///   OrtEngine -> ModelAdapter -> RunSplittingEngine (--deterministic) -> ModelFieldEngine (--model-field)
+///             -> MeteredEngine (--metrics; added by the pipeline, so that start-up checks are not counted)
+/// ```
+extension ScoreCommand {
+  /// What `makeEngine` builds.
+  struct Scoring {
+    let adapter: ModelAdapter
+    let engine: any InferenceEngine
+    /// The model file's identity when it was loaded.
+    let identity: String
+  }
+
+  /// The engine for `session`; `reporter` nil on a reload (notes and notices are for start-up).
+  static func makeEngine(
+    session: Session, options: ScoreOptions, intraThreads: Int, stats: PipelineStats,
+    reporter: ProgressReporter?
+  ) throws(PipeError) -> Scoring {
+    let identity = ModelIdentity.of(path: options.modelPath) ?? "unknown"
+    let adapter = try adapt(OrtEngine(session: session), options, quiet: reporter == nil)
+    var engine = runLayout(adapter, options, intraThreads: intraThreads, reporter: reporter)
+    if let field = options.modelField { engine = ModelFieldEngine(engine, name: field, value: identity) }
+    return Scoring(adapter: adapter, engine: engine, identity: identity)
+  }
+
+  /// The model as the formats see it (`ModelAdapter`): outputs that are not
+  /// per row are left out, with one line on stderr unless `--outputs` chose,
+  /// and naming one in `--outputs` is a usage error.
+  static func adapt(_ engine: any InferenceEngine, _ options: ScoreOptions, quiet: Bool) throws(PipeError)
+    -> ModelAdapter
+  {
+    let adapter = ModelAdapter(
+      engine, convertHalfFloats: options.input != "raw", pinnedDimensions: options.pinnedDimensions)
+    if let named = options.outputs, let output = adapter.leftOut.first(where: { named.contains($0.name) }) {
+      throw PipeError(
+        .usage,
+        "--outputs: output '\(output.name)' is not one row per record (a probe run returned \(output.description)), so no format can write it per record"
+      )
+    }
+    if options.outputs == nil, !adapter.leftOut.isEmpty, !quiet {
+      let names = adapter.leftOut.map { "'\($0.name)' (\($0.description))" }.joined(separator: ", ")
+      try? FileDescriptor.standardError.writeAll(
+        "onnxpipe: leaving out outputs that are not one row per record: \(names)\n")
+    }
+    return adapter
+  }
+
+  /// The engine as the pipeline uses it. Under `--deterministic`, a model
+  /// whose rows can come out differently with the rows run beside them (the
+  /// check fails or cannot run, or operators split work over intra-op
+  /// threads) runs one row at a time, so no output depends on batching.
+  static func runLayout(
+    _ engine: any InferenceEngine, _ options: ScoreOptions, intraThreads: Int, reporter: ProgressReporter?
+  ) -> any InferenceEngine {
+    guard options.deterministic else { return engine }
+    var invariant: Bool?
+    if intraThreads == 1 {
+      invariant = BatchCalibration.batchInvariance(
+        engine: engine, pinnedDimensions: options.pinnedDimensions,
+        largest: options.isText ? options.batchSize : 4096)
+    }
+    let reason =
+      intraThreads > 1 ? "intra_threads" : invariant == nil ? "unchecked" : "outputs_depend_on_batch"
+    reporter?.note("runs", invariant == true ? "batched(batch_invariant)" : "one_row(\(reason))")
+    return invariant == true ? engine : RunSplittingEngine(engine, rowsPerRun: 1)
+  }
+
+}
