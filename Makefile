@@ -38,9 +38,12 @@ test: deps format-check lint-man
 	$(MAKE) --no-print-directory fuzz-smoke
 	@bash Tests/Soak/soak.sh .build/debug/onnxpipe 48
 
-# Arrow IPC against pyarrow, DuckDB and onnxruntime, and pandas DataFrame round trips (the .venv that `make deps` fills).
+# Arrow IPC against pyarrow, Polars, pandas, DuckDB, the Arrow project's integration streams and onnxruntime,
+# pandas DataFrame round trips (the .venv that `make deps` fills), and --metrics parsed by prometheus_client.
 interop:
-	ONNXPIPE=.build/debug/onnxpipe $(PYTHON) -m unittest -v Tests/Interop/test_arrow.py Tests/Interop/test_metrics.py Tests/Interop/test_dataframe.py
+	ONNXPIPE=.build/debug/onnxpipe $(PYTHON) -m unittest -v Tests/Interop/test_arrow.py \
+	  Tests/Interop/test_arrow_ecosystem.py Tests/Interop/test_arrow_integration.py Tests/Interop/test_metrics.py \
+	  Tests/Interop/test_dataframe.py
 
 # --metrics served by Debian's prometheus-node-exporter (textfile collector) and scraped on loopback.
 test-metrics: deps

@@ -8,7 +8,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-if ! .venv/bin/python -c "import numpy, pyarrow, onnxruntime, duckdb, prometheus_client, pandas" 2>/dev/null; then
+if ! .venv/bin/python -c "import numpy, pyarrow, onnxruntime, duckdb, prometheus_client, polars, pandas" 2>/dev/null; then
   echo "deps: installing Tests/Interop/requirements.txt into .venv" >&2
   python3 -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check -r Tests/Interop/requirements.txt

@@ -1,5 +1,6 @@
 // libFuzzer target: an Arrow IPC stream through the decoder, the schema
-// reader, the column readers and the Arrow and NDJSON writers (see README.md).
+// reader, the dictionary tracker, the column readers (views, list views and
+// dictionaries too) and the Arrow and NDJSON writers (see README.md).
 
 /// Scores every row as zeros; reads every input byte so ASan sees any over-read.
 struct FuzzEngine: InferenceEngine {
@@ -66,11 +67,15 @@ public func fuzzArrow(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
           mapping: TextFormat.Mapping(),
           keep: keep, onError: onError, modelName: "fuzz.onnx", stats: nil)
       else { continue }
+      // Dictionary batches as the source takes them: each record batch gets the dictionaries as they stand.
+      var dictionaries = ArrowDictionaryTracker(schema: schema)
       for message in messages.dropFirst() {
+        if case .dictionaryBatch = message.message { try? dictionaries.add(message) }
         guard case .recordBatch = message.message else { continue }
-        let batch = Batch(
+        var batch = Batch(
           origin: BatchOrigin(unit: .batch, number: 1, byteOffset: 0), payload: message.bytes,
           bodyOffset: message.bodyOffset)
+        batch.arrowDictionaries = dictionaries.take()
         _ = try? processor.process(batch)
       }
     }

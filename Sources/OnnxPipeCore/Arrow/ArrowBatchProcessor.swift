@@ -31,15 +31,16 @@ public struct ArrowBatchProcessor: BatchProcessor {
   }
 
   private func score(_ payload: UnsafeRawBufferPointer, _ batch: Batch) throws(PipeError) -> ScoredBatch {
-    let view = try ArrowBatchView(
-      payload: payload, bodyOffset: batch.bodyOffset, nodes: layout.nodeCount, buffers: layout.bufferCount)
+    let view = try ArrowBatchView(payload: payload, bodyOffset: batch.bodyOffset, layout: layout.arrays)
     let rows = view.header.length
     var readers: [[ArrowColumnReader]] = []
     for plan in layout.inputs {
       var columns: [ArrowColumnReader] = []
       for column in plan.columns {
         columns.append(
-          try ArrowColumnReader(column, rowElements: plan.gathers ? 1 : plan.input.rowElements, view: view))
+          try ArrowColumnReader(
+            column.resolved(in: view), rowElements: plan.gathers ? 1 : plan.input.rowElements, view: view,
+            dictionaries: batch.arrowDictionaries))
       }
       readers.append(columns)
     }
@@ -94,7 +95,9 @@ public struct ArrowBatchProcessor: BatchProcessor {
     var bytes: [UInt8] = []
     switch output {
     case .arrow(let writer):
-      bytes = try writer.recordBatch(results: results, rows: shown, input: view)
+      // Kept dictionary-encoded columns need the dictionary batches read since the last batch, first.
+      bytes = try writer.dictionaryMessages(batch.arrowDictionaries)
+      bytes += try writer.recordBatch(results: results, rows: shown, input: view)
     case .text(let format):
       bytes.reserveCapacity(shown.count * 32)
       OutputRows.with(results) { views in
@@ -195,7 +198,14 @@ public struct ArrowBatchProcessor: BatchProcessor {
         case .bits:
           var bytes = (0..<column.rowElements).map { UInt8(column.bit(start + $0) ? 1 : 0) }
           convertElements(.bool, &bytes, to: element, target, count: column.rowElements)
-        case .strings:
+        case .dictionary(_, _, let valueType) where valueType.stringLayout == nil:
+          // Each index's value, checked by `findProblems`.
+          for item in 0..<column.rowElements {
+            convertElements(
+              valueType.element!, column.dictionary!.number(column.values, start + item), to: element,
+              target + item * width, count: 1)
+          }
+        case .strings, .stringViews, .dictionary:
           preconditionFailure("string columns feed string inputs")
         }
         if case .element(let fill) = missing { column.fillNulls(row: row, with: fill, at: target) }

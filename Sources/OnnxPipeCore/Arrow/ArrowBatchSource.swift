@@ -1,5 +1,6 @@
 /// Reads an Arrow IPC stream from a file descriptor: the schema first
-/// (`readSchema`, before the pipeline starts), then one batch per record batch.
+/// (`readSchema`, before the pipeline starts), then one batch per record batch,
+/// each with the stream's dictionaries as they stand at it.
 public struct ArrowBatchSource: BatchSource {
   private let input: FileDescriptor
   private var buffer: InputBuffer
@@ -8,6 +9,7 @@ public struct ArrowBatchSource: BatchSource {
   private let readSize: Int
   private var batches = 0
   private var schemaRead = false
+  private var dictionaries: ArrowDictionaryTracker?
 
   /// - Parameter maxMessageBytes: the largest metadata or body accepted (`--max-frame-bytes`).
   public init(input: FileDescriptor, maxMessageBytes: Int, readSize: Int = 1 << 18) {
@@ -25,24 +27,33 @@ public struct ArrowBatchSource: BatchSource {
     guard case .schema(let schema) = first.message else {
       throw PipeError(.data, "\(first.origin): the stream must start with a schema message")
     }
+    dictionaries = ArrowDictionaryTracker(schema: schema)
     return schema
   }
 
   public mutating func next() throws(PipeError) -> Batch? {
     precondition(schemaRead, "readSchema() comes first")
-    guard let next = try nextMessage() else { return nil }
-    switch next.message {
-    case .recordBatch:
-      batches += 1
-      return Batch(
-        origin: BatchOrigin(unit: .batch, number: batches, byteOffset: next.offset), payload: next.bytes,
-        bodyOffset: next.bodyOffset)
-    case .schema:
-      throw PipeError(.data, "\(next.origin): a second schema message; one stream has one schema")
-    case .other(let kind, _):
-      let hint = kind == "dictionary batch" ? "; decode dictionary columns first" : ""
-      throw PipeError(.data, "\(next.origin): \(kind) messages are not supported\(hint)")
+    while let next = try nextMessage() {
+      switch next.message {
+      case .recordBatch:
+        batches += 1
+        var batch = Batch(
+          origin: BatchOrigin(unit: .batch, number: batches, byteOffset: next.offset), payload: next.bytes,
+          bodyOffset: next.bodyOffset)
+        if dictionaries?.isEmpty == false { batch.arrowDictionaries = dictionaries?.take() }
+        return batch
+      case .dictionaryBatch:
+        try dictionaries?.add(next)
+      case .schema:
+        throw PipeError(.data, "\(next.origin): a second schema message; one stream has one schema")
+      case .other(let kind, _):
+        throw PipeError(
+          .data,
+          "\(next.origin): \(kind) messages do not belong in a record batch stream; onnxpipe reads record batches"
+        )
+      }
     }
+    return nil
   }
 
   private mutating func nextMessage() throws(PipeError) -> ArrowStreamMessage? {

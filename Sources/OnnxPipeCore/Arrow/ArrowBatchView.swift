@@ -3,11 +3,13 @@
 struct ArrowBatchView {
   let header: ArrowRecordBatch
   let body: UnsafeRawBufferPointer
+  /// The first buffer of each field node, then the number of buffers (see `ArrowArrayLayout`).
+  let bufferStarts: [Int]
 
   /// - Parameters:
   ///   - payload: the batch's bytes: metadata, then the body from `bodyOffset`.
-  ///   - nodes, buffers: how many field nodes and buffers the schema calls for.
-  init(payload: UnsafeRawBufferPointer, bodyOffset: Int, nodes: Int, buffers: Int) throws(PipeError) {
+  ///   - layout: the arrays the schema calls for.
+  init(payload: UnsafeRawBufferPointer, bodyOffset: Int, layout: ArrowArrayLayout) throws(PipeError) {
     let message: ArrowMessage
     do {
       message = try ArrowMessage.decode(UnsafeRawBufferPointer(rebasing: payload[..<bodyOffset]))
@@ -17,18 +19,20 @@ struct ArrowBatchView {
     guard case .recordBatch(let header, _) = message else {
       throw PipeError(.software, "a batch that is not a record batch reached a worker")
     }
+    try self.init(
+      header: header, body: UnsafeRawBufferPointer(rebasing: payload[bodyOffset...]), layout: layout)
+  }
+
+  /// A record batch (or a dictionary batch's data) whose body is `body`.
+  init(header: ArrowRecordBatch, body: UnsafeRawBufferPointer, layout: ArrowArrayLayout) throws(PipeError) {
     if let codec = header.compression {
       throw PipeError(
         .data,
-        "the body is compressed (\(codec)), which onnxpipe does not support; write the stream uncompressed")
-    }
-    guard header.nodes.count == nodes, header.buffers.count == buffers else {
-      throw PipeError(
-        .data,
-        "the record batch has \(header.nodes.count) field nodes and \(header.buffers.count) buffers; the schema calls for \(nodes) and \(buffers)"
+        "the body is compressed (\(codec)), which onnxpipe does not read (it links no \(codec == "ZSTD" ? "zstd" : "lz4") library); write the stream uncompressed (pyarrow: IpcWriteOptions(compression=None); Polars: compression='uncompressed')"
       )
     }
-    body = UnsafeRawBufferPointer(rebasing: payload[bodyOffset...])
+    bufferStarts = try layout.bufferStarts(header)
+    self.body = body
     for (index, span) in header.buffers.enumerated() where span.offset + span.length > body.count {
       throw PipeError(
         .data,

@@ -47,10 +47,25 @@ struct ArrowBodyBuilder {
   }
 
   /// The record batch message for `rows` rows: metadata, then the body.
-  func message(rows: Int) -> [UInt8] {
-    let header = ArrowRecordBatch(length: rows, nodes: nodes, buffers: buffers, compression: nil)
-    var out = ArrowMessage.encode(headerType: 3, header: header.node, bodyLength: body.count)
+  /// - Parameter variadicBufferCounts: the data buffers of each view array, in order.
+  func message(rows: Int, variadicBufferCounts: [Int] = []) -> [UInt8] {
+    var out = ArrowMessage.encode(
+      headerType: 3, header: header(rows, variadicBufferCounts).node, bodyLength: body.count)
     out.append(contentsOf: body)
     return out
+  }
+
+  /// The dictionary batch message for dictionary `id`, its values being the one array collected (`rows` entries).
+  func dictionaryMessage(id: Int64, isDelta: Bool, rows: Int, variadicBufferCounts: [Int]) -> [UInt8] {
+    let batch = ArrowDictionaryBatch(id: id, data: header(rows, variadicBufferCounts), isDelta: isDelta)
+    var out = ArrowMessage.encode(headerType: 2, header: batch.node, bodyLength: body.count)
+    out.append(contentsOf: body)
+    return out
+  }
+
+  private func header(_ rows: Int, _ variadicBufferCounts: [Int]) -> ArrowRecordBatch {
+    ArrowRecordBatch(
+      length: rows, nodes: nodes, buffers: buffers, compression: nil,
+      variadicBufferCounts: variadicBufferCounts)
   }
 }

@@ -8,11 +8,20 @@ struct ArrowColumnReader {
   let view: ArrowBatchView
   /// Elements each level's array must hold.
   private let lengths: [Int]
-  private let listOffsets: UnsafeRawBufferPointer?
+  private let list: ArrowListLevel?
+  /// A string column's values (its own, or its dictionary's).
+  private let strings: ArrowStringValues?
+  /// A dictionary-encoded column's dictionary.
+  let dictionary: ArrowDictionaryValues?
   /// A string column's rows, decoded once by `findProblems` (nil for a row it rejected).
   private(set) var rowStrings: [[String]?] = []
 
-  init(_ plan: ArrowColumnPlan, rowElements: Int, view: ArrowBatchView) throws(PipeError) {
+  /// - Parameter dictionaries: the stream's dictionaries as of this batch, for a dictionary-encoded column.
+  init(
+    _ plan: ArrowColumnPlan, rowElements: Int, view: ArrowBatchView, dictionaries: ArrowDictionaries? = nil
+  )
+    throws(PipeError)
+  {
     self.plan = plan
     self.view = view
     self.rowElements = rowElements
@@ -22,31 +31,25 @@ struct ArrowColumnReader {
       throw PipeError(.data, "column '\(plan.name)' holds \(top.length) rows in a batch of \(rows)")
     }
     var lengths = [rows]
-    var offsets: UnsafeRawBufferPointer?
+    var list: ArrowListLevel?
     for (depth, level) in plan.levels.enumerated() {
       let length = lengths[depth]
       switch level {
       case .fixed(let size):
         lengths.append(length * size)
-      case .list where length == 0:
+      case .list where length == 0, .listView where length == 0:
         lengths.append(0)  // an empty array may leave its offsets buffer empty
-      case .list(let large):
-        let width = large ? 8 : 4
-        let buffer = view.buffer(plan.buffers[depth] + 1)
-        guard buffer.count >= (length + 1) * width else {
-          throw PipeError(
-            .data,
-            "column '\(plan.name)': offsets buffer holds \(buffer.count) bytes, \((length + 1) * width) needed"
-          )
-        }
-        offsets = buffer
-        let last = Self.offset(buffer, large: large, length)
-        guard last >= 0 else { throw PipeError(.data, "column '\(plan.name)': negative list offset \(last)") }
-        lengths.append(last)
+      case .list(let large), .listView(let large):
+        let (level, elements) = try ArrowListLevel.make(
+          view: view, first: plan.buffers[depth], rows: length, large: large,
+          isView: level != .list(large: large),
+          childNode: plan.nodes[depth + 1], name: plan.name)
+        list = level
+        lengths.append(elements)
       }
     }
     self.lengths = lengths
-    listOffsets = offsets
+    self.list = list
     for depth in lengths.indices {
       let node = view.node(plan.nodes[depth])
       guard node.length >= lengths[depth] else {
@@ -61,11 +64,15 @@ struct ArrowColumnReader {
     }
     let count = lengths[lengths.count - 1]
     let leafBuffer = plan.buffers[plan.buffers.count - 1]
+    (strings, dictionary) = try ArrowStringValues.make(
+      plan, count: count, view: view, dictionaries: dictionaries)
     let needed: Int
     switch plan.leaf {
     case .values(let element): needed = count * element.byteWidth!
     case .bits: needed = (count + 7) / 8
     case .strings(let large): needed = count == 0 ? 0 : (count + 1) * (large ? 8 : 4)
+    case .stringViews: needed = count * 16
+    case .dictionary(_, let index, _): needed = count * index.byteWidth!
     }
     guard view.buffer(leafBuffer + 1).count >= needed else {
       throw PipeError(
@@ -75,23 +82,18 @@ struct ArrowColumnReader {
     }
   }
 
-  private static func offset(_ buffer: UnsafeRawBufferPointer, large: Bool, _ index: Int) -> Int {
-    large
-      ? Int(Int64(littleEndian: buffer.loadUnaligned(fromByteOffset: index * 8, as: Int64.self)))
-      : Int(Int32(littleEndian: buffer.loadUnaligned(fromByteOffset: index * 4, as: Int32.self)))
-  }
-
   /// Index in the leaf array of row `row`'s first value.
   func leafStart(_ row: Int) -> Int {
-    guard let listOffsets, case .list(let large) = plan.levels[0] else { return row * rowElements }
-    return Self.offset(listOffsets, large: large, row) * plan.elementsPerListItem
+    guard let list else { return row * rowElements }
+    return list.start(row) * plan.elementsPerListItem
   }
 
-  /// Whether the rows' values lie back to back in the leaf array from row 0.
+  /// Whether the rows' values lie back to back in the leaf array from row 0
+  /// (each row's length was checked by `findProblems`).
   var isContiguous: Bool {
-    guard listOffsets != nil else { return true }
+    guard list != nil else { return true }
     let first = leafStart(0)
-    return (0...rows).allSatisfy { leafStart($0) == first + $0 * rowElements }
+    return (0..<rows).allSatisfy { leafStart($0) == first + $0 * rowElements }
   }
 
   /// The leaf's values buffer (numbers, bits, or string offsets).
@@ -105,25 +107,38 @@ struct ArrowColumnReader {
     // Nulls in the column itself first, then list lengths (which bound the
     // ranges read below), then nulls further down.
     findNulls(depth: 0, &problems, input)
-    if let listOffsets, case .list(let large) = plan.levels[0] {
+    if let list {
       let expected = rowElements / plan.elementsPerListItem
       for row in 0..<rows where problems[row] == nil {
-        let start = Self.offset(listOffsets, large: large, row)
-        let end = Self.offset(listOffsets, large: large, row + 1)
-        if end - start != expected || start < 0 || end > lengths[1] {
+        let start = list.start(row)
+        let end = list.end(row)
+        // Bounds first: offsets from the wire could overflow `end - start`.
+        if start < 0 || end > lengths[1] || end < start {
+          problems[row] = "column '\(plan.name)' holds a list outside its values (offset \(start))"
+        } else if end - start != expected {
           problems[row] =
             "column '\(plan.name)' holds a list of \(end - start) values where \(expected) are needed"
         }
       }
     }
     for depth in lengths.indices.dropFirst() { findNulls(depth: depth, &problems, input) }
-    if case .strings = plan.leaf {
+    if let dictionary, !dictionary.holdsStrings {
+      let indices = values
+      for row in 0..<rows where problems[row] == nil {
+        let first = leafStart(row)
+        if let problem = (first..<first + rowElements).lazy.compactMap({ dictionary.problem(indices, $0) })
+          .first
+        {
+          problems[row] = "column '\(plan.name)' \(problem)"
+        }
+      }
+    }
+    if let strings {
       rowStrings = [[String]?](repeating: nil, count: rows)
       for row in 0..<rows where problems[row] == nil {
-        rowStrings[row] = strings(row)
-        if rowStrings[row] == nil {
-          problems[row] =
-            "column '\(plan.name)' holds a string that is not valid UTF-8 or lies outside its buffer"
+        switch strings.row(leafStart(row), count: rowElements, indices: values) {
+        case .success(let texts): rowStrings[row] = texts
+        case .failure(let problem): problems[row] = "column '\(plan.name)' \(problem.reason)"
         }
       }
     }
@@ -152,32 +167,12 @@ struct ArrowColumnReader {
       case .fixed(let size):
         start *= size
         count *= size
-      case .list(let large):
-        let first = Self.offset(listOffsets!, large: large, row)
-        count = Self.offset(listOffsets!, large: large, row + 1) - first
-        start = first
+      case .list, .listView:
+        start = list!.start(row)
+        count = list!.end(row) - start
       }
     }
     return start..<max(start, start + count)
-  }
-
-  /// Row `row`'s strings, nil when one is not valid UTF-8 or its offsets are corrupt.
-  private func strings(_ row: Int) -> [String]? {
-    guard case .strings(let large) = plan.leaf else { return nil }
-    let offsets = values
-    let data = view.buffer(plan.buffers[plan.buffers.count - 1] + 2)
-    var result: [String] = []
-    result.reserveCapacity(rowElements)
-    let first = leafStart(row)
-    for index in first..<first + rowElements {
-      let start = Self.offset(offsets, large: large, index)
-      let end = Self.offset(offsets, large: large, index + 1)
-      guard start >= 0, start <= end, end <= data.count,
-        let text = String(validating: UnsafeRawBufferPointer(rebasing: data[start..<end]), as: UTF8.self)
-      else { return nil }
-      result.append(text)
-    }
-    return result
   }
 
   /// Leaf value `index` of a `Bool` column.

@@ -12,7 +12,9 @@ public enum ArrowFormat {
   ) throws(PipeError) -> (ArrowBatchProcessor, preamble: [UInt8]) {
     let signature = engine.signature
     // A free row dimension takes its size from the column feeding the input.
-    let numericColumns = schema.fields.filter { $0.type.element != nil && $0.type.element != .string }.count
+    let numericColumns = schema.fields.filter {
+      $0.type.element != nil && $0.type.element != .string && $0.dictionary == nil
+    }.count
     let pinned = signature.dimensionsFromData(pinned: mapping.pinnedDimensions) { name in
       schema.valuesPerRow(column: mapping.fields[name].map(FieldPath.name) ?? name)
         ?? (signature.inputs.count == 1 ? mapping.columns?.count ?? numericColumns : nil)
@@ -34,8 +36,7 @@ public enum ArrowFormat {
         for (column, field) in schema.fields.enumerated() {
           kept.append(
             ArrowKeptColumn(
-              field: field, nodes: layout.columnNodes[column]..<layout.columnNodes[column] + field.nodeCount,
-              buffers: layout.columnBuffers[column]..<layout.columnBuffers[column] + field.bufferCount))
+              field: field, nodes: layout.columnNodes[column]..<layout.columnNodes[column] + field.nodeCount))
         }
         let outputs = Set(selected.map { mapping.outputPrefix + signature.outputs[$0].name })
         if let clash = schema.fields.first(where: { outputs.contains($0.name) }) {
@@ -50,6 +51,7 @@ public enum ArrowFormat {
         ? try TextFormat.probe(engine: engine, inputs: inputs, outputs: selected) : nil
       let writer = try ArrowOutputWriter(
         signature: signature, outputs: selected, namePrefix: mapping.outputPrefix, probe: probe, kept: kept,
+        inputLayout: keep ? layout.arrays : nil,
         metadata: outputMetadata(schema.metadata, modelName: modelName, signature: signature))
       rendering = .arrow(writer)
       preamble = writer.schemaMessage

@@ -4,6 +4,8 @@ struct ArrowColumnPlan: Sendable, Equatable {
   enum Level: Sendable, Equatable {
     /// `List` or `LargeList` (only as the outermost level; every row must have the same length).
     case list(large: Bool)
+    /// `ListView` or `LargeListView`, like `list`.
+    case listView(large: Bool)
     case fixed(Int)
   }
 
@@ -14,6 +16,10 @@ struct ArrowColumnPlan: Sendable, Equatable {
     case bits
     /// `Utf8` or `LargeUtf8`.
     case strings(large: Bool)
+    /// `Utf8View`.
+    case stringViews
+    /// Indices of type `index` into dictionary `id`, whose values are strings or numbers of `valueType`.
+    case dictionary(id: Int64, index: ElementType, valueType: ArrowType)
   }
 
   let name: String
@@ -21,7 +27,8 @@ struct ArrowColumnPlan: Sendable, Equatable {
   let leaf: Leaf
   /// Field node index of each level, then of the leaf.
   let nodes: [Int]
-  /// First buffer index of each level, then of the leaf.
+  /// First buffer index of each level, then of the leaf, in one record batch
+  /// (they move from batch to batch after a view column): empty until `resolved(in:)`.
   let buffers: [Int]
 
   /// Leaf elements per element of the list level: the product of the fixed sizes below it.
@@ -30,38 +37,60 @@ struct ArrowColumnPlan: Sendable, Equatable {
     }
   }
 
-  var hasList: Bool { levels.first == .list(large: false) || levels.first == .list(large: true) }
+  var hasList: Bool {
+    switch levels.first {
+    case .list, .listView: true
+    default: false
+    }
+  }
 
   /// The leaf's element type as a tensor sees it.
   var element: ElementType {
     switch leaf {
     case .values(let element): element
     case .bits: .bool
-    case .strings: .string
+    case .strings, .stringViews: .string
+    case .dictionary(_, _, let valueType): valueType.stringLayout != nil ? .string : valueType.element!
     }
   }
 
-  /// Plans `field`, whose first node and buffer are at `node` and `buffer`; nil
-  /// with the reason when its type cannot feed a tensor.
-  static func make(_ field: ArrowField, node: Int, buffer: Int) -> Result<ArrowColumnPlan, PipeError> {
+  /// Plans `field`, whose first node is `node`; nil with the reason when its
+  /// type cannot feed a tensor.
+  static func make(_ field: ArrowField, node: Int) -> Result<ArrowColumnPlan, PipeError> {
     var levels: [Level] = []
     var nodes: [Int] = []
-    var buffers: [Int] = []
+    let buffers: [Int] = []
     var current = field
     var node = node
-    var buffer = buffer
     while true {
       nodes.append(node)
-      buffers.append(buffer)
       node += 1
-      buffer += current.type.bufferCount
+      if let encoding = current.dictionary {
+        // Indices at this node; the values (strings or numbers) in the stream's dictionary batches.
+        guard current.type.stringLayout != nil || (current.type.element != nil && current.type != .bool),
+          let index = encoding.indexType.element
+        else {
+          return .failure(
+            PipeError(
+              .model,
+              "column '\(field.name)' is \(describe(field)), which cannot feed a tensor; decode it to its values first"
+            ))
+        }
+        return .success(
+          ArrowColumnPlan(
+            name: field.name, levels: levels,
+            leaf: .dictionary(id: encoding.id, index: index, valueType: current.type),
+            nodes: nodes, buffers: buffers))
+      }
       switch current.type {
-      case .list, .largeList:
+      case .list, .largeList, .listView, .largeListView:
         guard levels.isEmpty else {
           return .failure(
             PipeError(.model, "column '\(field.name)': a list inside a list cannot feed a tensor"))
         }
-        levels.append(.list(large: current.type == .largeList))
+        let large = current.type == .largeList || current.type == .largeListView
+        levels.append(
+          current.type == .list || current.type == .largeList ? .list(large: large) : .listView(large: large))
       case .fixedSizeList(let size):
         levels.append(.fixed(Int(size)))
       case .utf8, .largeUtf8:
@@ -69,6 +98,10 @@ struct ArrowColumnPlan: Sendable, Equatable {
           ArrowColumnPlan(
             name: field.name, levels: levels, leaf: .strings(large: current.type == .largeUtf8), nodes: nodes,
             buffers: buffers))
+      case .utf8View:
+        return .success(
+          ArrowColumnPlan(
+            name: field.name, levels: levels, leaf: .stringViews, nodes: nodes, buffers: buffers))
       case .bool:
         return .success(
           ArrowColumnPlan(name: field.name, levels: levels, leaf: .bits, nodes: nodes, buffers: buffers))
@@ -85,10 +118,14 @@ struct ArrowColumnPlan: Sendable, Equatable {
     }
   }
 
-  /// `fixed_size_list[32]<float32>`.
+  /// `fixed_size_list[32]<float32>`, `dictionary<utf8>`.
   static func describe(_ field: ArrowField) -> String {
-    field.children.isEmpty
+    var values = field
+    values.dictionary = nil
+    let name =
+      field.children.isEmpty
       ? field.type.name : "\(field.type.name)<\(field.children.map(describe).joined(separator: ","))>"
+    return field.dictionary == nil ? name : "dictionary<\(describe(values))>"
   }
 }
 
@@ -104,11 +141,10 @@ struct ArrowInputPlan: Sendable, Equatable {
 /// Where each model input comes from in a stream of `schema`.
 struct ArrowInputLayout: Sendable {
   let inputs: [ArrowInputPlan]
-  /// First field node and buffer of each top-level column.
+  /// First field node of each top-level column.
   let columnNodes: [Int]
-  let columnBuffers: [Int]
-  let nodeCount: Int
-  let bufferCount: Int
+  /// Where each record batch's arrays find their buffers.
+  let arrays: ArrowArrayLayout
   let schema: ArrowSchema
 
   /// - Parameters:
@@ -119,25 +155,19 @@ struct ArrowInputLayout: Sendable {
   {
     self.schema = schema
     var nodes: [Int] = []
-    var buffers: [Int] = []
     var node = 0
-    var buffer = 0
     for field in schema.fields {
       nodes.append(node)
-      buffers.append(buffer)
       node += field.nodeCount
-      buffer += field.bufferCount
     }
     columnNodes = nodes
-    columnBuffers = buffers
-    nodeCount = node
-    bufferCount = buffer
+    arrays = schema.layout
     for name in fields.keys where !inputs.contains(where: { $0.name == name }) {
       throw PipeError(.usage, "--input: the model has no input '\(name)'")
     }
     let names = schema.fields.map(\.name)
     func plan(_ column: Int) throws(PipeError) -> ArrowColumnPlan {
-      switch ArrowColumnPlan.make(schema.fields[column], node: nodes[column], buffer: buffers[column]) {
+      switch ArrowColumnPlan.make(schema.fields[column], node: nodes[column]) {
       case .success(let plan): return plan
       case .failure(let error): throw error
       }
@@ -168,9 +198,10 @@ struct ArrowInputLayout: Sendable {
       } else {
         chosen = schema.fields.indices.filter { column in
           let field = schema.fields[column]
+          // Strings of any layout, dictionary-encoded too; numbers only as themselves (a category is a label).
           return input.element == .string
-            ? [.utf8, .largeUtf8].contains(field.type)
-            : field.type.element != nil
+            ? field.type.stringLayout != nil
+            : field.type.element != nil && field.dictionary == nil
         }
       }
       guard chosen.count == input.rowElements else {

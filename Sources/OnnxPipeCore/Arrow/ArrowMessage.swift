@@ -19,19 +19,22 @@ struct ArrowRecordBatch: Equatable {
   var buffers: [ArrowBufferSpan]
   /// The body compression codec's name, when the body is compressed.
   var compression: String?
+  /// Data buffers of each view array, in field order (`Message.fbs` `variadicBufferCounts`).
+  var variadicBufferCounts: [Int] = []
 }
 
 /// One Arrow IPC message's metadata (`format/Message.fbs`).
 enum ArrowMessage {
   case schema(ArrowSchema)
   case recordBatch(ArrowRecordBatch, bodyLength: Int)
-  /// A message kind onnxpipe does not read (dictionary batch, tensor), by name.
+  case dictionaryBatch(ArrowDictionaryBatch, bodyLength: Int)
+  /// A message kind onnxpipe does not read (tensor, sparse tensor), by name.
   case other(String, bodyLength: Int)
 
   var bodyLength: Int {
     switch self {
     case .schema: 0
-    case .recordBatch(_, let length), .other(_, let length): length
+    case .recordBatch(_, let length), .dictionaryBatch(_, let length), .other(_, let length): length
     }
   }
 
@@ -44,7 +47,10 @@ enum ArrowMessage {
     let version: Int16 = try message.scalar(0, default: 0)
     guard version >= 3 else {
       throw FlatBufferError(
-        position: message.position, reason: "metadata version V\(version + 1) predates Arrow 1.0")
+        position: message.position,
+        reason:
+          "metadata version V\(version + 1) predates Arrow 0.8, which onnxpipe does not read; write the stream with a current Arrow library",
+        unsupported: true)
     }
     let headerType: UInt8 = try message.scalar(1, default: 0)
     let bodyLength: Int64 = try message.scalar(3, default: 0)
@@ -57,13 +63,17 @@ enum ArrowMessage {
       guard let header else {
         throw FlatBufferError(position: message.position, reason: "schema message without a schema")
       }
-      return .schema(try ArrowSchema(header))
+      return .schema(try ArrowSchema(header, version: version))
     case 3:
       guard let header else {
         throw FlatBufferError(position: message.position, reason: "record batch message without a header")
       }
       return .recordBatch(try ArrowRecordBatch(header), bodyLength: Int(bodyLength))
-    case 2: return .other("dictionary batch", bodyLength: Int(bodyLength))
+    case 2:
+      guard let header else {
+        throw FlatBufferError(position: message.position, reason: "dictionary batch message without a header")
+      }
+      return .dictionaryBatch(try ArrowDictionaryBatch(header), bodyLength: Int(bodyLength))
     case 4: return .other("tensor", bodyLength: Int(bodyLength))
     case 5: return .other("sparse tensor", bodyLength: Int(bodyLength))
     default:
@@ -119,6 +129,18 @@ extension ArrowRecordBatch {
       let id: Int8 = try codec.scalar(0, default: 0)
       compression = id == 0 ? "LZ4_FRAME" : id == 1 ? "ZSTD" : "codec \(id)"
     }
+    variadicBufferCounts = []
+    if let counts = try table.vector(4, elementSize: 8) {
+      for index in 0..<counts.count {
+        let at = counts.position(index)
+        let count = try counts.buffer.load(at, as: Int64.self)
+        guard count >= 0, count <= Int64(buffers.count) else {
+          throw FlatBufferError(
+            position: at, reason: "variadic buffer count \(count) at byte \(at) for \(buffers.count) buffers")
+        }
+        variadicBufferCounts.append(Int(count))
+      }
+    }
   }
 
   /// Field `id`, a vector of structs of two longs: each element's position and values.
@@ -145,10 +167,18 @@ extension ArrowRecordBatch {
       }
       return .structs(bytes, count: pairs.count, alignment: 8)
     }
-    return .table([
+    var table: [Int: FlatField] = [
       0: .int64(Int64(length)),
       1: .node(structs(nodes.map { ($0.length, $0.nullCount) })),
       2: .node(structs(buffers.map { ($0.offset, $0.length) })),
-    ])
+    ]
+    if !variadicBufferCounts.isEmpty {
+      var bytes: [UInt8] = []
+      for count in variadicBufferCounts {
+        withUnsafeBytes(of: Int64(count).littleEndian) { bytes.append(contentsOf: $0) }
+      }
+      table[4] = .node(.structs(bytes, count: variadicBufferCounts.count, alignment: 8))
+    }
+    return .table(table)
   }
 }

@@ -37,8 +37,10 @@ struct ArrowOutputColumn: Sendable, Equatable {
 /// per pipeline batch (the end marker is the caller's, once all is written).
 public struct ArrowOutputWriter: Sendable {
   let columns: [ArrowOutputColumn]
-  /// Input columns copied through first (`--keep`, Arrow input only), with where their nodes and buffers start.
+  /// Input columns copied through first (`--keep`, Arrow input only), with where their nodes start.
   let kept: [ArrowKeptColumn]
+  /// Where the input's arrays find their buffers, when columns are kept.
+  let inputLayout: ArrowArrayLayout?
   public let schema: ArrowSchema
 
   /// - Parameters:
@@ -46,10 +48,11 @@ public struct ArrowOutputWriter: Sendable {
   ///   - namePrefix: put before each output's name (`--prefix`).
   ///   - probe: one run's outputs, to learn row shapes the signature leaves free.
   ///   - kept: the input schema's columns to copy through, if `--keep`.
+  ///   - inputLayout: the input record batches' layout, if `--keep`.
   ///   - metadata: the output schema's metadata.
   init(
     signature: ModelSignature, outputs: [Int], namePrefix: String = "", probe: [OutputTensor]?,
-    kept: [ArrowKeptColumn], metadata: [ArrowKeyValue]
+    kept: [ArrowKeptColumn], inputLayout: ArrowArrayLayout? = nil, metadata: [ArrowKeyValue]
   ) throws(PipeError) {
     var columns: [ArrowOutputColumn] = []
     for (position, index) in outputs.enumerated() {
@@ -84,6 +87,7 @@ public struct ArrowOutputWriter: Sendable {
     }
     self.columns = columns
     self.kept = kept
+    self.inputLayout = inputLayout
     schema = ArrowSchema(fields: kept.map(\.field) + columns.map(\.field), metadata: metadata)
   }
 
@@ -107,14 +111,10 @@ public struct ArrowOutputWriter: Sendable {
     -> [UInt8]
   {
     var builder = ArrowBodyBuilder(capacity: rows.count * 16)
-    if let input {
-      for column in kept {
-        for node in column.nodes {
-          builder.appendNode(
-            length: input.header.nodes[node].length, nullCount: input.header.nodes[node].nullCount)
-        }
-        for buffer in column.buffers { builder.appendBuffer(input.buffer(buffer)) }
-      }
+    var variadic: [Int] = []
+    if let input, let inputLayout, let first = kept.first, let last = kept.last {
+      variadic = try Self.copyArrays(
+        of: input, layout: inputLayout, nodes: first.nodes.lowerBound..<last.nodes.upperBound, into: &builder)
     }
     let valid: [Bool]? = rows.contains(nil) ? rows.map { $0 != nil } : nil
     for (position, column) in columns.enumerated() {
@@ -132,7 +132,7 @@ public struct ArrowOutputWriter: Sendable {
         appendMaps(result, stringKeys: stringKeys, rows: rows, valid: valid, to: &builder)
       }
     }
-    return builder.message(rows: rows.count)
+    return builder.message(rows: rows.count, variadicBufferCounts: variadic)
   }
 
   private func appendTensor(
@@ -244,8 +244,6 @@ public struct ArrowOutputWriter: Sendable {
 /// An input column copied into the output unchanged (`--keep`).
 struct ArrowKeptColumn: Sendable, Equatable {
   let field: ArrowField
-  /// Its field nodes' indices in each input record batch.
+  /// Its field nodes' indices in each input record batch (its buffers follow from them, batch by batch).
   let nodes: Range<Int>
-  /// Its buffers' indices in each input record batch.
-  let buffers: Range<Int>
 }

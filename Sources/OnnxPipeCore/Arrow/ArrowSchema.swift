@@ -16,25 +16,26 @@ public struct ArrowField: Sendable, Equatable {
   public var type: ArrowType
   public var children: [ArrowField]
   public var metadata: [ArrowKeyValue]
+  /// Set when the column holds indices into a dictionary whose values are of `type` (with `children`).
+  public var dictionary: ArrowDictionaryEncoding?
 
   public init(
-    name: String, nullable: Bool, type: ArrowType, children: [ArrowField] = [], metadata: [ArrowKeyValue] = []
+    name: String, nullable: Bool, type: ArrowType, children: [ArrowField] = [],
+    metadata: [ArrowKeyValue] = [],
+    dictionary: ArrowDictionaryEncoding? = nil
   ) {
     self.name = name
     self.nullable = nullable
     self.type = type
     self.children = children
     self.metadata = metadata
+    self.dictionary = dictionary
   }
 
-  /// Field nodes this field takes in a record batch: its own and its descendants'.
+  /// Field nodes this field takes in a record batch: its own and its descendants'
+  /// (a dictionary-encoded field's values are in dictionary batches).
   var nodeCount: Int {
-    children.reduce(1) { $0 + $1.nodeCount }
-  }
-
-  /// Buffers this field takes in a record batch: its own and its descendants'.
-  var bufferCount: Int {
-    children.reduce(type.bufferCount) { $0 + $1.bufferCount }
+    dictionary != nil ? 1 : children.reduce(1) { $0 + $1.nodeCount }
   }
 }
 
@@ -42,11 +43,16 @@ public struct ArrowField: Sendable, Equatable {
 public struct ArrowSchema: Sendable, Equatable {
   public var fields: [ArrowField]
   public var metadata: [ArrowKeyValue]
+  /// The `MetadataVersion` the stream was written with (3 is V4, 4 is V5); V4 lays unions out differently.
+  var version: Int16 = ArrowMessage.version
 
   public init(fields: [ArrowField], metadata: [ArrowKeyValue] = []) {
     self.fields = fields
     self.metadata = metadata
   }
+
+  /// Where the arrays of each record batch find their buffers.
+  var layout: ArrowArrayLayout { ArrowArrayLayout(fields: fields, version: version) }
 }
 
 // MARK: - Reading
@@ -55,10 +61,15 @@ extension ArrowSchema {
   /// Nested fields deeper than this are refused (a corrupt stream could nest without end).
   static let maxDepth = 32
 
-  /// Reads a `Schema` table.
-  init(_ table: FlatTable) throws(FlatBufferError) {
+  /// Reads a `Schema` table from a message of metadata `version`.
+  init(_ table: FlatTable, version: Int16) throws(FlatBufferError) {
+    self.version = version
     if try table.scalar(0, default: Int16(0)) != 0 {
-      throw FlatBufferError(position: table.position, reason: "big-endian streams are not supported")
+      throw FlatBufferError(
+        position: table.position,
+        reason:
+          "the stream is big-endian, which onnxpipe does not read; write it again little-endian (pyarrow reads it as native-endian: pa.ipc.open_stream, then pa.ipc.new_stream)",
+        unsupported: true)
     }
     fields = []
     if let vector = try table.vector(1, elementSize: 4) {
@@ -67,6 +78,7 @@ extension ArrowSchema {
       }
     }
     metadata = try readMetadata(table, 2)
+    _ = try dictionaryValueFields()
   }
 }
 
@@ -82,12 +94,18 @@ extension ArrowField {
     do {
       type = try ArrowType.read(typeID: typeID, try table.table(3))
     } catch {
-      throw FlatBufferError(position: error.position, reason: "column '\(name)': \(error.reason)")
-    }
-    if try table.fieldPosition(4) != nil {
       throw FlatBufferError(
-        position: table.position,
-        reason: "column '\(name)' is dictionary-encoded, which onnxpipe does not support; decode it first")
+        position: error.position, reason: "column '\(name)': \(error.reason)", unsupported: error.unsupported)
+    }
+    dictionary = nil
+    if let encoding = try table.table(4) {
+      do {
+        dictionary = try ArrowDictionaryEncoding(encoding)
+      } catch {
+        throw FlatBufferError(
+          position: error.position, reason: "column '\(name)': \(error.reason)",
+          unsupported: error.unsupported)
+      }
     }
     children = []
     if let vector = try table.vector(5, elementSize: 4) {
@@ -103,7 +121,7 @@ extension ArrowField {
   private func checkChildren() throws(FlatBufferError) {
     let expected: Int?
     switch type {
-    case .list, .largeList, .fixedSizeList, .map: expected = 1
+    case .list, .largeList, .fixedSizeList, .map, .listView, .largeListView: expected = 1
     case .runEndEncoded: expected = 2
     case .structure, .union: expected = nil
     default: expected = 0
@@ -142,6 +160,7 @@ extension ArrowField {
       0: .node(.string(name)), 1: .bool(nullable), 2: .uint8(type.typeID), 3: .node(type.table),
       5: .node(.vector(children.map(\.node))),
     ]
+    if let dictionary { table[4] = .node(dictionary.node) }
     if !metadata.isEmpty { table[6] = .node(metadataNode(metadata)) }
     return .table(table)
   }

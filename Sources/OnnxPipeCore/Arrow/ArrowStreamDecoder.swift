@@ -93,6 +93,9 @@ struct ArrowStreamDecoder {
         let message: ArrowMessage
         switch parsed {
         case .success(let value): message = value
+        case .failure(let error) where error.unsupported:
+          // Valid metadata asking for what onnxpipe does not read: say so, not "corrupt".
+          throw PipeError(.data, "\(origin): \(error.reason)")
         case .failure(let error):
           throw PipeError(
             .data,

@@ -25,6 +25,12 @@ public indirect enum ArrowType: Sendable, Equatable {
   case largeUtf8
   case largeList
   case runEndEncoded
+  /// Strings as 16-byte views: short ones inline, long ones in variadic data buffers.
+  case binaryView
+  case utf8View
+  /// A list as offsets and sizes, in any order (`large`: 64-bit).
+  case listView
+  case largeListView
 
   /// The union member's id in `Type`.
   var typeID: UInt8 {
@@ -51,19 +57,28 @@ public indirect enum ArrowType: Sendable, Equatable {
     case .largeUtf8: 20
     case .largeList: 21
     case .runEndEncoded: 22
+    case .binaryView: 23
+    case .utf8View: 24
+    case .listView: 25
+    case .largeListView: 26
     }
   }
 
-  /// Buffers one array of this type owns in a record batch (its children's not counted).
+  /// Buffers one array of this type owns in a record batch (its children's not
+  /// counted), as metadata V5 lays them out; a view array adds its variadic data
+  /// buffers, which each record batch counts (`variadicBufferCounts`).
   var bufferCount: Int {
     switch self {
     case .null, .runEndEncoded: 0
     case .structure, .fixedSizeList: 1
     case .union(let mode, _): mode == 0 ? 1 : 2
-    case .binary, .utf8, .largeBinary, .largeUtf8: 3
+    case .binary, .utf8, .largeBinary, .largeUtf8, .listView, .largeListView: 3
     default: 2
     }
   }
+
+  /// Whether arrays of this type have variadic data buffers after their fixed ones.
+  var hasVariadicBuffers: Bool { self == .binaryView || self == .utf8View }
 
   /// The element type of a tensor this column can feed, for the numeric types.
   var element: ElementType? {
@@ -128,6 +143,10 @@ public indirect enum ArrowType: Sendable, Equatable {
     case .fixedSizeBinary(let width): return "fixed_size_binary[\(width)]"
     case .fixedSizeList(let size): return "fixed_size_list[\(size)]"
     case .runEndEncoded: return "run_end_encoded"
+    case .binaryView: return "binary_view"
+    case .utf8View: return "utf8_view"
+    case .listView: return "list_view"
+    case .largeListView: return "large_list_view"
     default: return "type \(typeID)"
     }
   }
@@ -187,12 +206,17 @@ extension ArrowType {
     case 20: return .largeUtf8
     case 21: return .largeList
     case 22: return .runEndEncoded
-    case 23, 24, 25, 26:
-      let names = [23: "BinaryView", 24: "Utf8View", 25: "ListView", 26: "LargeListView"]
-      throw FlatBufferError(
-        position: table?.position ?? 0, reason: "\(names[Int(typeID)]!) columns are not supported")
+    case 23: return .binaryView
+    case 24: return .utf8View
+    case 25: return .listView
+    case 26: return .largeListView
     default:
-      throw FlatBufferError(position: table?.position ?? 0, reason: "unknown type id \(typeID)")
+      // Schema.fbs grows its Type union with new Arrow releases: a newer type, or a corrupt byte.
+      throw FlatBufferError(
+        position: table?.position ?? 0,
+        reason:
+          "unknown type id \(typeID) (a type newer than this onnxpipe knows, or a corrupt stream); cast the column to a known type or leave it out",
+        unsupported: true)
     }
   }
 

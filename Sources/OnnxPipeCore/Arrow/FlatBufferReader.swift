@@ -3,6 +3,9 @@ struct FlatBufferError: Error, Equatable {
   /// Byte position in the buffer.
   let position: Int
   let reason: String
+  /// The metadata is valid but asks for something onnxpipe does not read (a
+  /// big-endian stream, an unknown type): the message must not call it corrupt.
+  var unsupported = false
 }
 
 /// A bounds-checked view of one FlatBuffers buffer (the metadata of an Arrow

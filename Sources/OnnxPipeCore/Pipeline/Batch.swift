@@ -83,6 +83,8 @@ public struct Batch: Sendable {
   public var frames: [FrameSpan] = []
   /// Set when this batch is one slice of a large raw frame (`payload` is the whole frame).
   public var slice: FrameSlice?
+  /// An Arrow record batch's dictionaries as they stand when it was read.
+  public var arrowDictionaries: ArrowDictionaries?
 
   /// Input bytes this batch adds to the stream's count (a frame's slices count it once).
   public var inputBytes: Int {
