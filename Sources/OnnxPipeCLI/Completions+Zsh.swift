@@ -14,8 +14,13 @@ extension Completions {
     lines += subcommands.map { "    \(zshQuoted($0.name + ":" + $0.summary))" }
     lines += [
       "  )",
-      "  _alternative 'commands:command:_describe -t commands command commands' \\",
-      "    'models:ONNX model:_files -g \"*.onnx(-.)\"'",
+      "  # A command only as the first word: after an option the word is the model.",
+      "  if (( CURRENT == 2 )); then",
+      "    _alternative 'commands:command:_describe -t commands command commands' \\",
+      "      'models:ONNX model:_files -g \"*.onnx(-.)\"'",
+      "  else",
+      "    _files -g '*.onnx(-.)'",
+      "  fi",
       "}",
       "",
       "_onnxpipe() {",

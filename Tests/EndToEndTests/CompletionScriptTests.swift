@@ -68,6 +68,44 @@ import Testing
     #expect(result.stderr == "")
   }
 
+  /// Drives an interactive zsh on a pseudo-terminal (zpty): loads the script,
+  /// types LINE and a tab, and prints every match the completion system adds
+  /// (compadd wrapped to print them; markers split so the echoed input never matches).
+  static let zshCapture = #"""
+    zmodload zsh/zpty
+    zpty z zsh -f -i
+    zpty -w z 'PROMPT= ; autoload -Uz compinit; compinit -u -D; source <("$ONNXPIPE" completions zsh)'
+    zpty -w z 'zstyle ":completion:*" list-grouped false; zstyle ":completion:*" insert-tab false'
+    zpty -w z 'compadd () { local -a h; builtin compadd -O h "$@"; (( $#h )) && print -rl -- "<"hit">"${^h}; builtin compadd "$@" }'
+    zpty -w z 'comppostfuncs=(__done); __done() { print "<"done">"; exit }'
+    zpty -w z "$LINE"$'\t'
+    integer reads=0
+    while zpty -r z out; do
+      [[ $out == *'<hit>'* ]] && print -r -- ${${out#*<hit>}%%$'\r'}
+      [[ $out == *'<done>'* ]] && break
+      (( ++reads > 5000 )) && break
+    done
+    zpty -d z
+    """#
+
+  @Test(arguments: [
+    ("onnxpipe --in ", "arrow csv lines ndjson raw"),
+    ("onnxpipe --on-error=", "fail null skip"),
+    ("onnxpipe ", "iris.onnx bench completions help inspect models"),
+    ("onnxpipe -j ", "auto"),
+    ("onnxpipe -j 2 --in csv ", "iris.onnx models"),
+    ("onnxpipe iris.onnx ", "iris.onnx models rows.csv"),
+    ("onnxpipe inspect --j", "--json"),
+    ("onnxpipe inspect ", "iris.onnx models"),
+    ("onnxpipe completions ", "bash fish zsh"),
+  ])
+  func zshCompletes(line: String, expected: String) throws {
+    let result = try shell("zsh", ["-f", "-c", "LINE='\(line)'\n" + Self.zshCapture])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(words(result.stdout) == words(expected), "\(line)")
+    #expect(result.stderr == "")
+  }
+
   @Test(arguments: [
     ("onnxpipe --in ", "arrow csv lines ndjson raw"),
     ("onnxpipe --on-error=", "--on-error=fail --on-error=null --on-error=skip"),
