@@ -6,18 +6,24 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps build demo test interop test-metrics test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures fixtures-compat compat compat-report bench bench-quick bench-text bench-fixed bench-deps clean
+.PHONY: all deps package-deps deb test-package test-chdb build demo test interop test-metrics test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures fixtures-compat compat compat-report bench bench-quick bench-text bench-fixed bench-deps clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
-SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests|SignalTests|InputRobustnessTests|ReloadTests|ModelAdapterTests
+SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests|SignalTests|InputRobustnessTests|ReloadTests|ModelAdapterTests|InputFileTests|CompletionScriptTests|ExampleOutputTests
 
 all: build
 
 deps:
 	@sh .ci/deps.sh
 
+# The release binary: Swift's runtime and standard library linked in, so it runs where no Swift
+# toolchain is (it needs libc, libstdc++ and ONNX Runtime's library only); no rpath; stripped;
+# symbols bound at start-up so the whole GOT is read-only (RELRO + BIND_NOW).
+RELEASE_FLAGS := -c release --product onnxpipe --static-swift-stdlib --disable-local-rpath \
+  -Xlinker -s -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+
 build: deps
-	$(SWIFT) build -c release --product onnxpipe
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 demo: build
 	@sh examples/demo.sh $(BIN)
@@ -51,6 +57,13 @@ test-metrics: deps
 test-spark: build
 	@sh .ci/spark-deps.sh
 	ONNXPIPE=$(BIN) $(PYTHON) Tests/Spark/test_spark.py
+
+# onnxpipe under ClickHouse through chDB (in-process ClickHouse): the executable() table function
+# and the executable_pool function of examples/clickhouse/, against onnxruntime's labels.
+# Installs chdb into .venv (about 530 MB).
+test-chdb: build
+	@sh .ci/chdb-deps.sh
+	ONNXPIPE=$(BIN) $(PYTHON) Tests/ClickHouse/test_chdb.py
 
 # ThreadSanitizer and AddressSanitizer over the pipeline, codecs and ONNX Runtime wrapper.
 # Leak checking is off: XCTest's own runner leaks two objects at exit.
@@ -98,13 +111,45 @@ lint-man:
 	@command -v groff >/dev/null 2>&1 || { echo "make: groff missing; run 'make deps'" >&2; exit 1; }
 	@out=$$(groff -mdoc -ww -z man/onnxpipe.1 2>&1); if [ -n "$$out" ]; then echo "$$out" >&2; exit 1; fi
 
-install: build
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/onnxpipe
-	install -m 644 man/onnxpipe.1 $(DESTDIR)$(PREFIX)/share/man/man1/onnxpipe.1
+# Installs what `make build` built, and nothing else: no apt, no pip, no build as root.
+# The completion scripts come from the binary itself (onnxpipe completions SHELL).
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETION_DIR ?= $(PREFIX)/share/zsh/site-functions
+FISH_COMPLETION_DIR ?= $(PREFIX)/share/fish/vendor_completions.d
+INSTALLED := $(BINDIR)/onnxpipe $(MANDIR)/man1/onnxpipe.1 $(BASH_COMPLETION_DIR)/onnxpipe \
+  $(ZSH_COMPLETION_DIR)/_onnxpipe $(FISH_COMPLETION_DIR)/onnxpipe.fish
+
+install:
+	@test -x $(BIN) || { echo "make install: no $(BIN) yet; run 'make build' first" >&2; exit 1; }
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASH_COMPLETION_DIR) \
+	  $(DESTDIR)$(ZSH_COMPLETION_DIR) $(DESTDIR)$(FISH_COMPLETION_DIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/onnxpipe
+	install -m 644 man/onnxpipe.1 $(DESTDIR)$(MANDIR)/man1/onnxpipe.1
+	$(BIN) completions bash > $(DESTDIR)$(BASH_COMPLETION_DIR)/onnxpipe
+	$(BIN) completions zsh > $(DESTDIR)$(ZSH_COMPLETION_DIR)/_onnxpipe
+	$(BIN) completions fish > $(DESTDIR)$(FISH_COMPLETION_DIR)/onnxpipe.fish
+	chmod 644 $(addprefix $(DESTDIR),$(wordlist 3,5,$(INSTALLED)))
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/onnxpipe $(DESTDIR)$(PREFIX)/share/man/man1/onnxpipe.1
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
+# The Debian package, .build/deb/onnxpipe_VERSION_ARCH.deb (.ci/package/build-deb.sh), and lintian
+# on it: an error or a warning fails; the tags we keep are explained in .ci/package/lintian-overrides.
+package-deps:
+	@sh .ci/package/deps.sh
+
+deb: build package-deps
+	@deb=$$(sh .ci/package/build-deb.sh) && echo "deb: $$deb ($$(du -h $$deb | cut -f1))" && \
+	  lintian --fail-on error,warning --info $$deb
+
+# make install/uninstall into a scratch DESTDIR, then the .deb installed with apt in a clean Debian
+# trixie root (mmdebstrap, minbase, no Swift): --version, man -w, completions, the bundled examples
+# against Tests/Package/expected. About 25 s with the package cache warm, a minute without.
+test-package: deb
+	@sh Tests/Package/test-install.sh
+	@sh Tests/Package/test-package.sh .build/deb/onnxpipe_*.deb
 
 # Regenerates the committed test fixtures (needs PyPI: numpy, scikit-learn, skl2onnx, onnx, onnxruntime).
 $(PYTHON):

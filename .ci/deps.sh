@@ -22,6 +22,8 @@ if locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$'; then need_locale=0; fi
 need_tools=0
 command -v groff >/dev/null 2>&1 || need_tools=1
 command -v jq >/dev/null 2>&1 || need_tools=1
+command -v zsh >/dev/null 2>&1 || need_tools=1
+command -v fish >/dev/null 2>&1 || need_tools=1
 
 if [ "$need_ort" = 0 ] && [ "$need_locale" = 0 ] && [ "$need_tools" = 0 ]; then
   exit 0
@@ -61,9 +63,10 @@ PIN
 fi
 
 if [ "$need_tools" = 1 ]; then
-  # groff lints the man page in `make test`; the man page's examples use jq.
+  # groff lints the man page in `make test`; the man page's examples use jq;
+  # the completion tests load the scripts into zsh and fish (bash is always there).
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq groff-base jq >/dev/null
+  $SUDO apt-get install -y -qq groff-base jq zsh fish >/dev/null
 fi
 
 if [ "$need_locale" = 1 ]; then

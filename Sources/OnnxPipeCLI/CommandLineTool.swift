@@ -22,8 +22,7 @@ public enum CommandLineTool {
       switch parsed.command {
       case .score:
         if parsed.has("version") {
-          try FileDescriptor.standardOutput.writeAll(
-            "onnxpipe \(Help.version) (ONNX Runtime \(onnxRuntimeVersion))\n")
+          try FileDescriptor.standardOutput.writeAll(VersionText.text())
           return ExitStatus.success.rawValue
         }
         let options = try ScoreOptions(parsed)
@@ -32,11 +31,17 @@ public enum CommandLineTool {
           try? FileDescriptor.standardError.writeAll("onnxpipe: \(refusal)\n")
           return ExitStatus.usage.rawValue
         }
-        return try ScoreCommand.run(options).rawValue
+        if let hint = options.terminalInputHint(stdinIsTerminal: FileDescriptor.standardInput.isTerminal) {
+          try? FileDescriptor.standardError.writeAll("onnxpipe: \(hint)\n")
+          return ExitStatus.usage.rawValue
+        }
+        return try ScoreCommand.run(reading: options).rawValue
       case .inspect:
         try FileDescriptor.standardOutput.writeAll(try InspectCommand.run(parsed))
       case .bench:
         try FileDescriptor.standardOutput.writeAll(try BenchCommand.run(parsed))
+      case .completions:
+        try FileDescriptor.standardOutput.writeAll(try Completions.run(parsed))
       }
       return ExitStatus.success.rawValue
     } catch {

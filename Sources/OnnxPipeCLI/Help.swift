@@ -24,9 +24,11 @@ enum Help {
       ]
       lines += wrap("usage: onnxpipe [OPTIONS] MODEL < INPUT > OUTPUT", hangingIndent: 7)
       lines += [
+        "       onnxpipe [OPTIONS] MODEL FILE... > OUTPUT   (FILEs in order; - is stdin)",
         "       onnxpipe inspect [OPTIONS] MODEL",
         "       onnxpipe bench [OPTIONS] MODEL",
-        "       onnxpipe help [inspect | bench]",
+        "       onnxpipe completions bash | zsh | fish",
+        "       onnxpipe help [inspect | bench | completions]",
         "",
       ]
       lines += wrap(
@@ -49,6 +51,13 @@ enum Help {
       lines += wrap(
         "usage: onnxpipe bench [--rows N] [--batch N] [-j N] [--intra-threads N] [--sample FILE]"
           + " [--sweep] [--json] MODEL", hangingIndent: 7)
+    case .completions:
+      lines += wrap("onnxpipe completions: print a shell completion script generated from the option table")
+      lines += [
+        "", "examples:", "  source <(onnxpipe completions bash)", "  onnxpipe completions fish | source",
+        "  onnxpipe completions zsh > ~/.zfunc/_onnxpipe", "",
+      ]
+      lines += wrap("usage: onnxpipe completions bash | zsh | fish", hangingIndent: 7)
     }
     lines += ["", "options:"]
     for spec in OptionSpec.table where spec.commands.contains(command) {

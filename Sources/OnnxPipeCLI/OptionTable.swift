@@ -6,6 +6,8 @@ public enum Command: String, Sendable, CaseIterable {
   case inspect
   /// Run the model through the C API in a tight loop: the speed limit.
   case bench
+  /// Print a shell completion script (`onnxpipe completions bash`).
+  case completions
 }
 
 /// One command-line option. The table below drives parsing, `--help`, and
@@ -155,7 +157,7 @@ extension OptionSpec {
       "batch", value: "N", commands: [.bench],
       "Rows per model run (default: 4096)."),
     OptionSpec(
-      "help", short: "h", commands: [.score, .inspect, .bench],
+      "help", short: "h", commands: [.score, .inspect, .bench, .completions],
       "Show this help and exit."),
     OptionSpec(
       "version", short: "V", commands: [.score],

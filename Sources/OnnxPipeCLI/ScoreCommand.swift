@@ -5,11 +5,13 @@ import OnnxRuntime
   import Glibc
 #endif
 
-/// `onnxpipe [OPTIONS] MODEL`: score stdin to stdout.
+/// `onnxpipe [OPTIONS] MODEL [FILE...]`: score stdin (or the files) to stdout.
 enum ScoreCommand {
-  /// Runs the filter and returns how it ended; never exits by itself except
+  /// Runs the filter on `input` and returns how it ended; never exits by itself except
   /// through a broken pipe, which ends the process by SIGPIPE like any filter.
-  static func run(_ options: ScoreOptions) throws(PipeError) -> ExitStatus {
+  static func run(_ options: ScoreOptions, input: FileDescriptor = .standardInput) throws(PipeError)
+    -> ExitStatus
+  {
     let started = monotonicNanoseconds()
     let stats = PipelineStats()
     let reporter = ProgressReporter(stats: stats, started: started)
@@ -76,7 +78,7 @@ enum ScoreCommand {
     let missing = options.missingPolicy(for: engine.signature)
     if options.isText {
       var source = TextBatchSource(
-        input: .standardInput, syntax: options.input == "csv" ? .csv : .lines, batchSize: options.batchSize,
+        input: input, syntax: options.input == "csv" ? .csv : .lines, batchSize: options.batchSize,
         maxDelayMilliseconds: options.maxDelayMilliseconds, maxRecordBytes: options.maxRecordBytes,
         skipBlankRecords: options.input != "lines")
       var header: [UInt8]?
@@ -124,7 +126,7 @@ enum ScoreCommand {
           arrowWriter: arrowWriter, bufferPool: pool)
       }
     } else if options.input == "arrow" {
-      var source = ArrowBatchSource(input: .standardInput, maxMessageBytes: options.maxFrameBytes)
+      var source = ArrowBatchSource(input: input, maxMessageBytes: options.maxFrameBytes)
       guard let schema = try source.readSchema() else { return .success }  // empty input: nothing to score
       let mapping = TextFormat.Mapping(
         fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
@@ -154,15 +156,14 @@ enum ScoreCommand {
         let merges = options.batchRows == nil && adapter.fixedRows == nil
         outcome = try runPipeline(
           AdaptiveFrameSource(
-            input: .standardInput, maxFrameBytes: options.maxFrameBytes, rowBytes: format.inputRowBytes!,
+            input: input, maxFrameBytes: options.maxFrameBytes, rowBytes: format.inputRowBytes!,
             tuner: tuner, maxDelayMilliseconds: options.maxDelayMilliseconds,
             singleInput: format.inputs.count == 1), merges: merges, tuner: tuner
         ) { engine in RawFrameProcessor(format: format, engine: engine, tuner: tuner.isSettled ? nil : tuner)
         }
         if options.batchRows == nil { noteChoice(tuner, reporter) }
       } else {
-        outcome = try runPipeline(RawFrameSource(input: .standardInput, maxFrameBytes: options.maxFrameBytes))
-        {
+        outcome = try runPipeline(RawFrameSource(input: input, maxFrameBytes: options.maxFrameBytes)) {
           engine in RawFrameProcessor(format: format, engine: engine)
         }
       }

@@ -7,6 +7,8 @@ import OnnxPipeCore
 /// The validated options of a scoring run.
 public struct ScoreOptions: Sendable, Equatable {
   public var modelPath: String
+  /// The files after MODEL, read in order as one stream (`-`: standard input); none: standard input.
+  public var inputPaths: [String]
   public var workers: Int
   public var intraThreads: Int
   public var queueDepth: Int
@@ -64,7 +66,9 @@ public struct ScoreOptions: Sendable, Equatable {
 
   /// Validates `parsed` for the score command.
   public init(_ parsed: ParsedArguments) throws(PipeError) {
-    modelPath = try singleModel(parsed)
+    guard let model = parsed.positionals.first else { throw PipeError(.usage, "no MODEL given") }
+    modelPath = model
+    inputPaths = try inputFiles(parsed)
     let both = parsed.value("format")
     input = parsed.value("in") ?? both ?? "raw"
     guard ["raw", "ndjson", "csv", "lines", "arrow"].contains(input) else {

@@ -120,7 +120,10 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
     ),
     (["--bogus", "m.onnx"], "onnxpipe: unknown option '--bogus'"),
     ([] as [String], "onnxpipe: no MODEL given"),
-    (["a.onnx", "b.onnx"], "onnxpipe: unexpected argument 'b.onnx' (one MODEL only; input is stdin)"),
+    (
+      ["a.onnx", "b.onnx"],
+      "onnxpipe: input file 'b.onnx' looks like a model: give one MODEL, then the files to score"
+    ),
     (
       ["--format", "xml", "m.onnx"],
       "onnxpipe: --format: unknown format 'xml' (known: raw, arrow, ndjson, csv, lines)"

@@ -25,7 +25,8 @@ import Testing
     #expect(result.status == 64)
     #expect(
       result.stderr
-        == "onnxpipe: help: unknown command 'nosuch' (known: inspect, bench)\nSee 'onnxpipe --help'.\n")
+        == "onnxpipe: help: unknown command 'nosuch' (known: inspect, bench, completions)\nSee 'onnxpipe --help'.\n"
+    )
     #expect(result.stdout.isEmpty)
   }
 
@@ -49,7 +50,14 @@ import Testing
   @Test func capitalVPrintsTheVersion() throws {
     let short = try run(["-V"])
     #expect(short.status == 0)
-    #expect(String(decoding: short.stdout, as: UTF8.self).hasPrefix("onnxpipe 0.1.0 (ONNX Runtime "))
+    // GNU layout: the first line is the program and its version alone, then the runtime under it.
+    let lines = String(decoding: short.stdout, as: UTF8.self).split(separator: "\n")
+    #expect(lines.first == "onnxpipe 0.1.0")
+    #expect(lines.count >= 2 && lines[1].hasPrefix("ONNX Runtime 1."), "\(lines)")
+    #expect(
+      lines.count >= 2 && lines[1].contains(" (execution providers: ")
+        && lines[1].hasSuffix("CPUExecutionProvider)"), "\(lines)")
+    #expect(short.stderr == "")
     #expect(short.stdout == (try run(["--version"])).stdout)
   }
 

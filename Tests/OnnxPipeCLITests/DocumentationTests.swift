@@ -100,6 +100,10 @@ func manPage() throws -> String {
   /// README code blocks that are not run, by their first line, and why.
   /// Every other `sh` block that names onnxpipe runs line by line.
   static let readmeBlocksNotRun: [String: String] = [
+    "sudo apt install ./onnxpipe_0.1.0_amd64.deb":
+      "installs system-wide; make test-package runs it in a clean Debian root",
+    "source <(onnxpipe completions bash)":
+      "loads completions into an interactive shell; CompletionScriptTests load each script into its shell",
     "producer | onnxpipe model.onnx | consumer":
       "the pipe form: producer and consumer stand for any programs",
     "tail -F app.log | onnxpipe --in lines --keep classifier.onnx | jq 'select(.label == 1)'":

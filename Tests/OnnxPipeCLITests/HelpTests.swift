@@ -35,7 +35,7 @@ import Testing
     #expect(
       prose.contains(
         "Binary output (raw frames, Arrow) is not written to a terminal unless --force is given."))
-    #expect(text.contains("\n       onnxpipe help [inspect | bench]\n"))
+    #expect(text.contains("\n       onnxpipe help [inspect | bench | completions]\n"))
   }
 
   @Test func wrapBreaksAtSpacesWithinTheWidth() {
@@ -78,7 +78,8 @@ import Testing
   }
 
   @Test func helpWithAnUnknownCommandIsAUsageError() {
-    #expect(throws: PipeError(.usage, "help: unknown command 'nosuch' (known: inspect, bench)")) {
+    #expect(throws: PipeError(.usage, "help: unknown command 'nosuch' (known: inspect, bench, completions)"))
+    {
       try parseArguments(["help", "nosuch"])
     }
     #expect(throws: PipeError(.usage, "help: unexpected argument 'x' (one command at most)")) {

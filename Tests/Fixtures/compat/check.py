@@ -355,7 +355,9 @@ def self_test(cases):
 
 
 def markdown(results, cases, binary):
-    version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+    # --version: "onnxpipe X.Y.Z", then "ONNX Runtime A.B.C (execution providers: ...)".
+    program, runtime = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.splitlines()[:2]
+    version = f"{program} ({runtime.split(' (')[0]})"
     passed = sum(1 for r in results if r["ok"] and not r.get("known"))
     lines = [f"`check.py` against `{version}`: {passed} of {len(results)} runs pass.", "",
              "| case | producer | " + " | ".join(COLUMNS) + " |",
