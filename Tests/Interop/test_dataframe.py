@@ -23,6 +23,7 @@ import duckdb
 import numpy as np
 import onnxruntime as ort
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -141,6 +142,40 @@ class DataFrameRoundTripTests(unittest.TestCase):
         pd.testing.assert_frame_equal(out.select(list(df.columns)).to_pandas(), table.to_pandas())
         probabilities = [[dict(row)[0], dict(row)[1]] for row in out.column("output_probability").to_pylist()]
         self.assert_predictions(out.column("output_label").to_pylist(), probabilities, df)
+
+    def test_pandas_category_column_through_arrow_keep(self):
+        """pandas' category dtype is a dictionary-encoded Arrow column: it feeds the string input and comes
+        back through --keep as the same categories."""
+        df = frame()
+        df["city"] = df["city"].astype("category")
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        self.assertTrue(pa.types.is_dictionary(table.schema.field("city").type))
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            for batch in table.to_batches(max_chunksize=50):
+                writer.write_batch(batch)
+        out = pa.ipc.open_stream(self.score(sink.getvalue().to_pybytes(), "--in", "arrow", "--keep", *FILLS,
+                                            FRAME_MODEL)).read_all()
+        for column in df.columns:
+            self.assertTrue(out.column(column).equals(table.column(column)), column)
+        back = out.select(list(df.columns)).to_pandas()
+        self.assertEqual(back["city"].dtype, df["city"].dtype)
+        probabilities = [[dict(row)[0], dict(row)[1]] for row in out.column("output_probability").to_pylist()]
+        self.assert_predictions(out.column("output_label").to_pylist(), probabilities, df.astype({"city": object}))
+
+    def test_polars_round_trip_through_keep(self):
+        """Polars writes its default IPC stream (strings as Utf8View, a Categorical as a dictionary) and
+        reads onnxpipe's output back: the kept columns equal the frame, the scores equal onnxruntime's."""
+        df = frame()
+        frame_pl = pl.from_pandas(df).with_columns(pl.col("city").cast(pl.Categorical))
+        sink = io.BytesIO()
+        frame_pl.write_ipc_stream(sink)
+        out = pl.read_ipc_stream(io.BytesIO(self.score(sink.getvalue(), "--in", "arrow", "--keep", *FILLS,
+                                                       FRAME_MODEL)))
+        self.assertEqual(out.columns, list(df.columns) + ["output_label", "output_probability"])
+        self.assertTrue(out.select(frame_pl.columns).equals(frame_pl))
+        probabilities = [[row[0], row[1]] for row in out["output_probability"].to_list()]  # Map: {key: value}
+        self.assert_predictions(out["output_label"].to_list(), probabilities, df)
 
     def test_duckdb_csv_with_gaps(self):
         df = frame()

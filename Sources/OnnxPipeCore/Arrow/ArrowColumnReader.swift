@@ -131,12 +131,14 @@ struct ArrowColumnReader {
       }
     }
     for depth in lengths.indices.dropFirst() { findNulls(depth: depth, &problems, input) }
+    // A null element is not read: its slot may hold anything (pandas writes index -1).
+    let (nulls, reader) = (leafHasNulls, self)
     if let dictionary, !dictionary.holdsStrings {
       let indices = values
       for row in 0..<rows where problems[row] == nil {
         let first = leafStart(row)
-        if let problem = (first..<first + rowElements).lazy.compactMap({ dictionary.problem(indices, $0) })
-          .first
+        if let problem = (first..<first + rowElements).lazy.filter({ !(nulls && reader.isNullLeaf($0)) })
+          .compactMap({ dictionary.problem(indices, $0) }).first
         {
           problems[row] = "column '\(plan.name)' \(problem)"
         }
@@ -145,7 +147,10 @@ struct ArrowColumnReader {
     if let strings {
       rowStrings = [[String]?](repeating: nil, count: rows)
       for row in 0..<rows where problems[row] == nil {
-        switch strings.row(leafStart(row), count: rowElements, indices: values) {
+        let nulls = leafHasNulls
+        switch strings.row(
+          leafStart(row), count: rowElements, indices: values, isNull: { nulls && isNullLeaf($0) })
+        {
         case .success(let texts): rowStrings[row] = texts
         case .failure(let problem): problems[row] = "column '\(plan.name)' \(problem.reason)"
         }

@@ -170,12 +170,18 @@ struct ArrowStringValues {
   }
 
   /// The strings of leaf elements `first..<first + count`; `indices` is the
-  /// leaf's values buffer (the indices, for a dictionary-encoded column).
-  func row(_ first: Int, count: Int, indices: UnsafeRawBufferPointer) -> Result<[String], ArrowValueProblem> {
+  /// leaf's values buffer (the indices, for a dictionary-encoded column). A
+  /// null element (`isNull`) is not read (its slot may hold anything, such as
+  /// pandas' index -1): it comes back empty, for the missing value to replace.
+  func row(
+    _ first: Int, count: Int, indices: UnsafeRawBufferPointer, isNull: (Int) -> Bool = { _ in false }
+  ) -> Result<[String], ArrowValueProblem> {
     var result: [String] = []
     result.reserveCapacity(count)
     for element in first..<first + count {
-      if let own {
+      if isNull(element) {
+        result.append("")
+      } else if let own {
         guard let text = own.string(element) else {
           return .failure(
             ArrowValueProblem(reason: "holds a string that is not valid UTF-8 or lies outside its buffer"))
