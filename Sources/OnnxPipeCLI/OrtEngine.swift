@@ -2,7 +2,7 @@ import OnnxPipeCore
 import OnnxRuntime
 
 /// Runs a model through ONNX Runtime: the `InferenceEngine` the real program uses.
-final class OrtEngine: InferenceEngine {
+final class OrtEngine: RepeatingEngine {
   let session: Session
   let signature: ModelSignature
 
@@ -39,6 +39,14 @@ final class OrtEngine: InferenceEngine {
           element: ElementType(rawValue: ortElement.rawValue)!, shape: shape, contents: .bytes(Array(bytes)))
       }
     }
+  }
+
+  func repeater(inputs: [(ElementType, [Int])], outputs: [(index: Int, element: ElementType, shape: [Int])])
+    -> (any RunRepeater)?
+  {
+    try? ReusedRun(
+      session: session, inputs: inputs.map { (Self.ortType($0.0), $0.1) },
+      outputs: outputs.map { ($0.index, Self.ortType($0.element), $0.shape) })
   }
 
   /// A `seq(map(K, V))` output (ZipMap) as one list of entries per row.
@@ -95,3 +103,5 @@ final class OrtEngine: InferenceEngine {
     }
   }
 }
+
+extension ReusedRun: RunRepeater {}

@@ -87,6 +87,20 @@ public final class Session: @unchecked Sendable {
 
   /// Runs the model on `inputs` (one per model input, in model order) and
   /// returns the outputs at `outputIndices`, in that order.
+  /// Runs the model into `outputs`, tensors already made over buffers of the
+  /// outputs' shapes (ONNX Runtime writes into them instead of allocating).
+  public func run(_ inputs: [Value], outputIndices: [Int], into outputs: [Value]) throws(ORTError) {
+    let inputHandles: [OpaquePointer?] = inputs.map { $0.handle }
+    let inputNamePointers = inputNames.map { UnsafePointer($0) as UnsafePointer<CChar>? }
+    let outputNamePointers = outputIndices.map { UnsafePointer(outputNames[$0]) as UnsafePointer<CChar>? }
+    var outputHandles: [OpaquePointer?] = outputs.map { $0.handle }
+    let status = ort.Run!(
+      handle, nil, inputNamePointers, inputHandles, inputHandles.count,
+      outputNamePointers, outputNamePointers.count, &outputHandles)
+    withExtendedLifetime((inputs, outputs)) {}
+    try check(status)
+  }
+
   public func run(_ inputs: [Value], outputIndices: [Int]) throws(ORTError) -> [Value] {
     precondition(
       inputs.count == inputNames.count,

@@ -40,6 +40,9 @@ public struct ModelAdapter: InferenceEngine {
   private let halfInputs: [Int: ElementType]
   /// Outputs (of `signature`) returned as float16 or bfloat16 and shown as float32.
   private let halfOutputs: [Int: ElementType]
+  /// For a fixed-size model, each tensor output's element type and shape in a run (model index),
+  /// from the probe: what a `RunRepeater` needs to make its output tensors once.
+  private let runShapes: [Int: (element: ElementType, shape: [Int])]
 
   /// Adapts `base`. A probe run on zeros (with `pinnedDimensions` for free
   /// row dimensions) finds the outputs' real shapes; when it cannot run, the
@@ -111,6 +114,13 @@ public struct ModelAdapter: InferenceEngine {
       outputs.append(shown)
       outputMap.append(index)
     }
+    var runShapes: [Int: (element: ElementType, shape: [Int])] = [:]
+    if fixed != nil, let probe {
+      for (index, result) in probe.enumerated() where !result.isMaps && result.element != .string {
+        runShapes[index] = (result.element, result.shape)
+      }
+    }
+    self.runShapes = runShapes
     self.outputMap = outputMap
     self.leftOut = leftOut
     self.mapKeys = mapKeys
@@ -156,6 +166,7 @@ public struct ModelAdapter: InferenceEngine {
   private func runInRuns(_ inputs: [InputTensor], outputs: [Int]) throws -> [OutputTensor] {
     let rows = inputs.first?.shape.first ?? 0
     guard let size = fixedRows, rows != size, rows > 0 else { return try base.run(inputs, outputs: outputs) }
+    if let results = try repeatedRuns(inputs, outputs: outputs, rows: rows, size: size) { return results }
     var parts: [[OutputTensor]] = []
     parts.reserveCapacity((rows + size - 1) / size)
     for start in stride(from: 0, to: rows, by: size) {
@@ -170,6 +181,59 @@ public struct ModelAdapter: InferenceEngine {
       parts.append(results.map { $0.rows(0..<count) })
     }
     return outputs.indices.map { position in OutputTensor.joined(parts.map { $0[position] }) }
+  }
+
+  /// The runs of `runInRuns` through a `RunRepeater` (tensors made once, rows copied in and out),
+  /// or nil when the engine or these tensors cannot (strings, maps, unknown shapes).
+  private func repeatedRuns(_ inputs: [InputTensor], outputs: [Int], rows: Int, size: Int) throws
+    -> [OutputTensor]?
+  {
+    guard let engine = base as? any RepeatingEngine else { return nil }
+    var inputShapes: [(ElementType, [Int])] = []
+    var inputBytes: [UnsafeRawBufferPointer] = []
+    for input in inputs {
+      guard case .bytes(let raw) = input.contents else { return nil }
+      inputShapes.append((input.element, [size] + input.shape.dropFirst()))
+      inputBytes.append(raw)
+    }
+    var outputShapes: [(index: Int, element: ElementType, shape: [Int])] = []
+    for index in outputs {
+      guard let run = runShapes[index], run.shape.first == size else { return nil }
+      outputShapes.append((index, run.element, run.shape))
+    }
+    guard let repeater = engine.repeater(inputs: inputShapes, outputs: outputShapes) else { return nil }
+    let rowBytes = inputBytes.map { $0.count / rows }
+    let outputRowBytes = outputShapes.map { $0.shape.dropFirst().reduce(1, *) * ($0.element.byteWidth ?? 0) }
+    var collected = outputRowBytes.map { width -> [UInt8] in
+      var bytes: [UInt8] = []
+      bytes.reserveCapacity(width * rows)
+      return bytes
+    }
+    for start in stride(from: 0, to: rows, by: size) {
+      let count = min(size, rows - start)
+      for (index, raw) in inputBytes.enumerated() {
+        let target = repeater.input(index)
+        let bytes = UnsafeRawBufferPointer(
+          rebasing: raw[(start * rowBytes[index])..<((start + count) * rowBytes[index])])
+        target.copyMemory(from: bytes)
+        if count < size {
+          // The last, short run: padded with zeros, the padding's outputs dropped below.
+          UnsafeMutableRawBufferPointer(rebasing: target[bytes.count...]).initializeMemory(
+            as: UInt8.self, repeating: 0)
+        }
+      }
+      try repeater.run()
+      for position in outputShapes.indices {
+        collected[position].append(
+          contentsOf: UnsafeRawBufferPointer(
+            rebasing: repeater.output(position)[..<(count * outputRowBytes[position])]))
+      }
+    }
+    return outputShapes.enumerated().map { position, output in
+      OutputTensor(
+        element: output.element, shape: [rows] + output.shape.dropFirst(),
+        contents: .bytes(collected[position]))
+    }
   }
 
   /// `inputs` with each half-float input's bytes replaced by `converted` (in input order).
