@@ -13,12 +13,14 @@ func missingInputs(_ policy: MissingValuePolicy) throws -> [TextInput] {
   ])
 }
 
-/// One NDJSON record decoded into `inputs`' columns: each column's bytes (strings joined by `|`).
-func decodeRecord(_ line: String, _ inputs: [TextInput]) -> Result<[[UInt8]], RecordError> {
+/// One record decoded by `decode` into `inputs`' columns: each column's bytes (strings joined by `|`).
+func decodeOne(
+  _ line: String, _ inputs: [TextInput],
+  _ decode: (UnsafeRawBufferPointer, inout [Column]) throws(RecordError) -> Void
+) -> Result<[[UInt8]], RecordError> {
   var columns = inputs.map { Column($0, rowCapacity: 1) }
-  let decoder = NDJSONRecordDecoder(inputs: inputs, fields: [:])
   do {
-    try Array(line.utf8).withUnsafeBytes { raw in try decoder.decode(raw, into: &columns) }
+    try Array(line.utf8).withUnsafeBytes { raw in try decode(raw, &columns) }
   } catch let error as RecordError {
     #expect(columns.allSatisfy { $0.count == 0 }, "a rejected row left values behind")
     return .failure(error)
@@ -29,21 +31,21 @@ func decodeRecord(_ line: String, _ inputs: [TextInput]) -> Result<[[UInt8]], Re
     columns.map { $0.input.element == .string ? Array($0.strings.joined(separator: "|").utf8) : $0.bytes })
 }
 
+/// One NDJSON record decoded into `inputs`' columns.
+func decodeRecord(_ line: String, _ inputs: [TextInput]) -> Result<[[UInt8]], RecordError> {
+  let decoder = NDJSONRecordDecoder(inputs: inputs, fields: [:])
+  return decodeOne(line, inputs) { (raw, columns) throws(RecordError) in
+    try decoder.decode(raw, into: &columns)
+  }
+}
+
 /// One CSV record (`f,d,n,b,s`) decoded into `inputs`' columns.
 func decodeCSVRecord(_ line: String, _ inputs: [TextInput]) -> Result<[[UInt8]], RecordError> {
-  var columns = inputs.map { Column($0, rowCapacity: 1) }
   let decoder = CSVRecordDecoder(
     inputs: inputs, columns: inputs.indices.map { [$0] }, fieldCount: inputs.count)
-  do {
-    try Array(line.utf8).withUnsafeBytes { raw in try decoder.decode(raw, into: &columns) }
-  } catch let error as RecordError {
-    #expect(columns.allSatisfy { $0.count == 0 }, "a rejected row left values behind")
-    return .failure(error)
-  } catch {
-    return .failure(RecordError("\(error)"))
+  return decodeOne(line, inputs) { (raw, columns) throws(RecordError) in
+    try decoder.decode(raw, into: &columns)
   }
-  return .success(
-    columns.map { $0.input.element == .string ? Array($0.strings.joined(separator: "|").utf8) : $0.bytes })
 }
 
 let floatNaN = bytes(of: [Float.nan.bitPattern])
