@@ -100,3 +100,18 @@ func frame(_ payload: [UInt8]) -> [UInt8] {
 func floatBytes(_ values: [Float]) -> [UInt8] {
   values.withUnsafeBytes { Array($0) }
 }
+
+/// Runs the shell `command` under script(1), which gives it a pseudo-terminal; returns its exit
+/// status and what the terminal showed.
+func runUnderATerminal(_ command: String) throws -> (status: Int32, transcript: [UInt8]) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+  process.arguments = ["-qec", command, "/dev/null"]
+  let output = Pipe()
+  process.standardOutput = output
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  let transcript = output.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, Array(transcript))
+}

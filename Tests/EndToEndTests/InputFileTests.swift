@@ -150,16 +150,8 @@ import Testing
 
   @Test func aTerminalOnStandardInputWithNoFileGetsAHint() throws {
     // script(1) gives onnxpipe a pseudo-terminal as standard input (and output).
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-    process.arguments = ["-qec", "'\(binaryPath)' --in ndjson '\(Self.model)'", "/dev/null"]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let transcript = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 64)
+    let (status, transcript) = try runUnderATerminal("'\(binaryPath)' --in ndjson '\(Self.model)'")
+    #expect(status == 64)
     #expect(
       String(decoding: transcript, as: UTF8.self)
         == "onnxpipe: no input: standard input is a terminal. Pipe records in (producer | onnxpipe MODEL),"

@@ -154,16 +154,9 @@ final class LiveProcess: @unchecked Sendable {
     let frames = fixture("../../examples/iris/rows.bin")
     let command =
       "(cat '\(frames)'; sleep 0.8) | '\(binaryPath)' --progress '\(fixture("models/logreg.onnx"))' > /dev/null"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-    process.arguments = ["-qec", command, "/dev/null"]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
+    let (status, transcript) = try runUnderATerminal(command)
+    let text = String(decoding: transcript, as: UTF8.self)
+    #expect(status == 0)
     #expect(
       text.contains("\r\u{1B}[K8 rows  2 frames  "), "status line missing from: \(text.debugDescription)")
     #expect(text.hasSuffix("\r\u{1B}[K"), "status line not erased at the end")

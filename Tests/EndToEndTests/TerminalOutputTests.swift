@@ -11,16 +11,7 @@ import Testing
   /// Runs `arguments` with stdout and stderr on a pseudo-terminal and stdin from `input`.
   func runOnATerminal(_ arguments: [String], input: String) throws -> (status: Int32, transcript: [UInt8]) {
     let command = ([binaryPath] + arguments).map { "'\($0)'" }.joined(separator: " ") + " < '\(input)'"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-    process.arguments = ["-qec", command, "/dev/null"]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let transcript = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, Array(transcript))
+    return try runUnderATerminal(command)
   }
 
   @Test func rawFramesAreNotWrittenToATerminal() throws {
