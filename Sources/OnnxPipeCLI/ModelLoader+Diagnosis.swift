@@ -1,3 +1,5 @@
+import OnnxPipeCore
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -44,33 +46,21 @@ extension ModelLoader {
     prefix: [UInt8], fileSize: Int, path: String, lengthAt: ((Int) -> Int?)? = nil
   ) -> String? {
     guard fileSize > 0 else { return "the file is empty" }
-    for (magic, name) in compressedMagic where prefix.starts(with: magic) {
-      return "this is \(name) data, not an ONNX model: decompress it first"
-    }
-    if prefix.starts(with: Array("PK\u{3}\u{4}".utf8)) {
-      return "this is a zip archive, not an ONNX model: extract the model from it first"
-    }
     let notAModel = "this is not an ONNX model"
     let stdinHint = { (format: String) in
       "; the data goes on stdin: onnxpipe \(format)MODEL < \(shellQuoted(path))"
     }
-    if prefix.starts(with: [0xFF, 0xFF, 0xFF, 0xFF]) {
-      return notAModel + " (it looks like an Arrow IPC stream)" + stdinHint("--in arrow ")
-    }
-    if prefix.starts(with: Array("ARROW1".utf8)) { return notAModel + " (it looks like an Arrow IPC file)" }
-    if prefix.starts(with: Array("PAR1".utf8)) { return notAModel + " (it looks like a Parquet file)" }
-    if isText(prefix, complete: prefix.count == fileSize) {
-      let firstLine = prefix.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        .prefix { $0 != 0x0A }
-      switch firstLine.first {
-      case UInt8(ascii: "{"): return notAModel + " (it looks like NDJSON)" + stdinHint("--in ndjson ")
-      case UInt8(ascii: "["): return notAModel + " (it looks like JSON text)" + stdinHint("--in ndjson ")
-      default:
-        if firstLine.contains(UInt8(ascii: ",")) {
-          return notAModel + " (it looks like CSV text)" + stdinHint("--in csv ")
-        }
-        return notAModel + " (it looks like text)" + stdinHint("--in lines ")
-      }
+    switch InputSniffer.classify(prefix, complete: prefix.count == fileSize) {
+    case .compressed(let name, _): return "this is \(name) data, not an ONNX model: decompress it first"
+    case .zipArchive: return "this is a zip archive, not an ONNX model: extract the model from it first"
+    case .arrowStream: return notAModel + " (it looks like an Arrow IPC stream)" + stdinHint("--in arrow ")
+    case .arrowFile: return notAModel + " (it looks like an Arrow IPC file)"
+    case .parquet: return notAModel + " (it looks like a Parquet file)"
+    case .ndjson: return notAModel + " (it looks like NDJSON)" + stdinHint("--in ndjson ")
+    case .jsonArray: return notAModel + " (it looks like JSON text)" + stdinHint("--in ndjson ")
+    case .csv: return notAModel + " (it looks like CSV text)" + stdinHint("--in csv ")
+    case .lines: return notAModel + " (it looks like text)" + stdinHint("--in lines ")
+    case nil: break
     }
     let readLength = lengthAt ?? { offset in littleEndianU32(prefix, at: offset) }
     if !startsLikeONNX(prefix), isRawFrames(fileSize: fileSize, lengthAt: readLength) {
@@ -79,24 +69,9 @@ extension ModelLoader {
     return nil
   }
 
-  /// Leading bytes of compressed data, and the compressor's name.
-  private static let compressedMagic: [([UInt8], String)] = [
-    ([0x1F, 0x8B], "gzip"), ([0x28, 0xB5, 0x2F, 0xFD], "zstd"), ([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00], "xz"),
-    (Array("BZh".utf8), "bzip2"),
-  ]
-
-  /// Whether `bytes` are UTF-8 text without control characters other than
-  /// tab, line feed, form feed and carriage return. When they are only the
-  /// file's start, a character cut at the end is allowed.
+  /// Whether `bytes` are text (`InputSniffer.isText`).
   static func isText(_ bytes: [UInt8], complete: Bool) -> Bool {
-    guard !bytes.contains(where: { ($0 < 0x20 && ![0x09, 0x0A, 0x0C, 0x0D].contains($0)) || $0 == 0x7F })
-    else {
-      return false
-    }
-    for cut in 0...(complete ? 0 : min(3, bytes.count)) {
-      if String(validating: bytes.dropLast(cut), as: UTF8.self) != nil { return true }
-    }
-    return false
+    InputSniffer.isText(bytes, complete: complete)
   }
 
   /// Whether the file is a chain of raw frames, each a u32 little-endian
