@@ -142,14 +142,9 @@ public struct ModelAdapter: InferenceEngine {
     if halfInputs.isEmpty {
       results = try runInRuns(inputs, outputs: modelOutputs)
     } else {
-      var converted: [[UInt8]] = []
-      for (index, tensor) in inputs.enumerated() {
-        guard let element = halfInputs[index], case .bytes(let raw) = tensor.contents else { continue }
-        converted.append(HalfFloat.narrow(raw, to: element))
-      }
-      results = try Self.withHalfInputs(inputs, halfInputs, converted[...]) { narrowed in
-        try runInRuns(narrowed, outputs: modelOutputs)
-      }
+      // A half-float model: its inputs copied, the float32 ones narrowed (a copy either way).
+      let owned = inputs.indices.map { inputs[$0].owned(narrowingTo: halfInputs[$0]) }
+      results = try owned.withBorrowedTensors { try runInRuns($0, outputs: modelOutputs) }
     }
     for (position, index) in outputs.enumerated() {
       guard let element = halfOutputs[index], case .bytes(let raw) = results[position].contents else {
@@ -167,20 +162,7 @@ public struct ModelAdapter: InferenceEngine {
     let rows = inputs.first?.shape.first ?? 0
     guard let size = fixedRows, rows != size, rows > 0 else { return try base.run(inputs, outputs: outputs) }
     if let results = try repeatedRuns(inputs, outputs: outputs, rows: rows, size: size) { return results }
-    var parts: [[OutputTensor]] = []
-    parts.reserveCapacity((rows + size - 1) / size)
-    for start in stride(from: 0, to: rows, by: size) {
-      let count = min(size, rows - start)
-      if count == size {
-        parts.append(try base.run(inputs.map { $0.rows(start..<start + size) }, outputs: outputs))
-        continue
-      }
-      // The last, short run: padded to the model's size, the padding's rows dropped.
-      let padded = inputs.map { $0.rows(start..<start + count).padded(to: size) }
-      let results = try padded.withBorrowedTensors { try base.run($0, outputs: outputs) }
-      parts.append(results.map { $0.rows(0..<count) })
-    }
-    return outputs.indices.map { position in OutputTensor.joined(parts.map { $0[position] }) }
+    return try OnnxPipeCore.runInRuns(base, inputs, outputs: outputs, size: size)
   }
 
   /// The runs of `runInRuns` through a `RunRepeater` (tensors made once, rows copied in and out),
@@ -236,25 +218,6 @@ public struct ModelAdapter: InferenceEngine {
     }
   }
 
-  /// `inputs` with each half-float input's bytes replaced by `converted` (in input order).
-  private static func withHalfInputs<R>(
-    _ inputs: [InputTensor], _ halfInputs: [Int: ElementType], _ converted: ArraySlice<[UInt8]>,
-    _ body: ([InputTensor]) throws -> R
-  ) throws -> R {
-    guard let index = inputs.indices.first(where: { halfInputs[$0] != nil && !isNarrowed(inputs[$0]) })
-    else { return try body(inputs) }
-    var rest = inputs
-    return try converted.first!.withUnsafeBytes { raw in
-      rest[index] = InputTensor(
-        element: halfInputs[index]!, shape: inputs[index].shape, contents: .bytes(raw))
-      return try withHalfInputs(rest, halfInputs, converted.dropFirst(), body)
-    }
-  }
-
-  private static func isNarrowed(_ tensor: InputTensor) -> Bool {
-    tensor.element == .float16 || tensor.element == .bfloat16
-  }
-
   /// Whether a returned shape fits the declared one: same rank, fixed sizes equal.
   static func agrees(_ declared: [Dimension], _ actual: [Int]) -> Bool {
     guard declared.count == actual.count else { return false }
@@ -269,28 +232,17 @@ public struct ModelAdapter: InferenceEngine {
   private static func probe(
     _ engine: any InferenceEngine, _ signature: ModelSignature, rows: Int, pinned: [String: Int]
   ) -> [OutputTensor]? {
-    var storage: [[UInt8]] = []
-    var specs: [(ElementType, [Int])] = []
+    var zeros: [OwnedInput] = []
     for spec in signature.inputs {
       guard let (element, row) = try? spec.inputRow(pinned: pinned, format: "a probe") else { return nil }
-      specs.append((element, [rows] + row))
-      storage.append([UInt8](repeating: 0, count: (element.byteWidth ?? 0) * rows * row.reduce(1, *)))
+      let count = rows * row.reduce(1, *)
+      zeros.append(
+        OwnedInput(
+          element: element, shape: [rows] + row,
+          bytes: [UInt8](repeating: 0, count: (element.byteWidth ?? 0) * count),
+          strings: element == .string ? [String](repeating: "", count: count) : []))
     }
-    func call(_ index: Int, _ tensors: [InputTensor]) throws -> [OutputTensor] {
-      guard index < specs.count else {
-        return try engine.run(tensors, outputs: Array(signature.outputs.indices))
-      }
-      let (element, shape) = specs[index]
-      if element == .string {
-        let strings = [String](repeating: "", count: shape.reduce(1, *))
-        return try call(
-          index + 1, tensors + [InputTensor(element: element, shape: shape, contents: .strings(strings))])
-      }
-      return try storage[index].withUnsafeBytes { raw in
-        try call(index + 1, tensors + [InputTensor(element: element, shape: shape, contents: .bytes(raw))])
-      }
-    }
-    return try? call(0, [])
+    return try? zeros.withBorrowedTensors { try engine.run($0, outputs: Array(signature.outputs.indices)) }
   }
 }
 

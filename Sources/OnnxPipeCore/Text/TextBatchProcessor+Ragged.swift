@@ -29,14 +29,14 @@ extension TextBatchProcessor {
   }
 
   /// The rows `rows` of `column`, copied together, shaped `[rows.count, length, ...]`.
-  private static func gather(_ column: Column, rows: [Int], span: (Int) -> Range<Int>) -> PaddedInput {
+  private static func gather(_ column: Column, rows: [Int], span: (Int) -> Range<Int>) -> OwnedInput {
     let input = column.input
     let elements = span(rows[0]).count
     var shape = [rows.count] + input.rowShape
     if let stride = input.raggedStride, !shape.dropFirst().isEmpty { shape[1] = elements / max(stride, 1) }
     if input.element == .string {
       let strings = rows.flatMap { column.strings[span($0)] }
-      return PaddedInput(element: .string, shape: shape, bytes: [], strings: strings)
+      return OwnedInput(element: .string, shape: shape, bytes: [], strings: strings)
     }
     let width = input.element.byteWidth!
     let bytes = column.withUnsafeBytes { raw -> [UInt8] in
@@ -48,6 +48,6 @@ extension TextBatchProcessor {
       }
       return out
     }
-    return PaddedInput(element: input.element, shape: shape, bytes: bytes, strings: [])
+    return OwnedInput(element: input.element, shape: shape, bytes: bytes, strings: [])
   }
 }
