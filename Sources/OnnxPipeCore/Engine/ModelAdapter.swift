@@ -130,12 +130,6 @@ public struct ModelAdapter: InferenceEngine {
       inputs: inputs, outputs: outputs, producer: declared.producer, graphName: declared.graphName)
   }
 
-  /// Whether nothing needs adapting: the adapter then only costs a call.
-  public var isIdentity: Bool {
-    fixedRows == nil && leftOut.isEmpty && correctedOutputs.isEmpty && halfInputs.isEmpty
-      && halfOutputs.isEmpty
-  }
-
   public func run(_ inputs: [InputTensor], outputs: [Int]) throws -> [OutputTensor] {
     let modelOutputs = outputs.map { outputMap[$0] }
     var results: [OutputTensor]

@@ -5,7 +5,7 @@ public struct TextInput: Sendable, Equatable {
   public let name: String
   public let element: ElementType
   /// Dimensions after the batch dimension.
-  public let rowShape: [Int]
+  public internal(set) var rowShape: [Int]
   /// What a missing value (JSON null, an empty CSV field, an Arrow null) becomes (`--missing`).
   public var missing: MissingFill = .refuse(hint: "")
   /// Set when the first row dimension is sized by each record (NDJSON rows
@@ -16,11 +16,8 @@ public struct TextInput: Sendable, Equatable {
 
   /// This input with its first row dimension `rows` long (a ragged group's length).
   func resized(rows: Int) -> TextInput {
-    var shape = rowShape
-    if !shape.isEmpty { shape[0] = rows }
-    var resized = TextInput(index: index, name: name, element: element, rowShape: shape)
-    resized.missing = missing
-    resized.raggedStride = raggedStride
+    var resized = self
+    if !resized.rowShape.isEmpty { resized.rowShape[0] = rows }
     return resized
   }
 }
