@@ -91,6 +91,15 @@ class DataFrameRoundTripTests(unittest.TestCase):
         self.assertEqual(result.stderr, b"")
         return result.stdout
 
+    def score_arrow(self, table, chunk):
+        """`table` as an Arrow stream of `chunk`-row batches through `--keep`, read back."""
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            for batch in table.to_batches(max_chunksize=chunk):
+                writer.write_batch(batch)
+        out = self.score(sink.getvalue().to_pybytes(), "--in", "arrow", "--keep", *FILLS, FRAME_MODEL)
+        return pa.ipc.open_stream(out).read_all()
+
     def assert_predictions(self, label, probabilities, df):
         want_label, want_probabilities = reference(df)
         np.testing.assert_array_equal(np.asarray(label, dtype=np.int64), want_label)
@@ -130,12 +139,7 @@ class DataFrameRoundTripTests(unittest.TestCase):
         df = frame()
         table = pa.Table.from_pandas(df, preserve_index=False)
         self.assertGreater(table.column("age (years)").null_count, 0)
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
-            for batch in table.to_batches(max_chunksize=64):
-                writer.write_batch(batch)
-        out = pa.ipc.open_stream(self.score(sink.getvalue().to_pybytes(), "--in", "arrow", "--keep", *FILLS,
-                                            FRAME_MODEL)).read_all()
+        out = self.score_arrow(table, chunk=64)
         self.assertEqual(out.column_names, list(df.columns) + ["output_label", "output_probability"])
         for column in df.columns:
             self.assertTrue(out.column(column).equals(table.column(column)), column)
@@ -150,12 +154,7 @@ class DataFrameRoundTripTests(unittest.TestCase):
         df["city"] = df["city"].astype("category")
         table = pa.Table.from_pandas(df, preserve_index=False)
         self.assertTrue(pa.types.is_dictionary(table.schema.field("city").type))
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
-            for batch in table.to_batches(max_chunksize=50):
-                writer.write_batch(batch)
-        out = pa.ipc.open_stream(self.score(sink.getvalue().to_pybytes(), "--in", "arrow", "--keep", *FILLS,
-                                            FRAME_MODEL)).read_all()
+        out = self.score_arrow(table, chunk=50)
         for column in df.columns:
             self.assertTrue(out.column(column).equals(table.column(column)), column)
         back = out.select(list(df.columns)).to_pandas()
