@@ -98,11 +98,8 @@ enum ScoreCommand {
       if options.input != "lines", let first = options.input == "csv" ? firstRecord : try source.peekRecord()
       {
         // A free row dimension takes its size from the first record.
-        mapping.pinnedDimensions = TextFormat.dimensions(
-          signature: engine.signature, input: TextInputFormat(rawValue: options.input)!, firstRecord: first,
-          mapping: mapping)
-        mapping.dataSizedDimensions = Set(mapping.pinnedDimensions.keys).subtracting(
-          options.pinnedDimensions.keys)
+        mapping.sizeDimensions(
+          signature: engine.signature, input: TextInputFormat(rawValue: options.input)!, firstRecord: first)
       }
       var format = try TextFormat(
         signature: engine.signature, input: TextInputFormat(rawValue: options.input)!,

@@ -103,26 +103,29 @@ extension ArrowSchema {
   }
 }
 
-extension TextFormat {
-  /// `mapping`'s pinned dimensions plus those the first data record of a
-  /// text stream sizes: an NDJSON field's values, or a one-input model's
-  /// CSV columns (`--columns`, else the numeric ones).
-  public static func dimensions(
-    signature: ModelSignature, input: TextInputFormat, firstRecord: [UInt8], mapping: Mapping
-  ) -> [String: Int] {
+extension TextFormat.Mapping {
+  /// Sizes the free row dimensions the first data record of a text stream
+  /// shows (an NDJSON field's values, or a one-input model's CSV columns:
+  /// `--columns`, else the numeric ones), adding them to `pinnedDimensions`
+  /// and naming them in `dataSizedDimensions`.
+  public mutating func sizeDimensions(signature: ModelSignature, input: TextInputFormat, firstRecord: [UInt8])
+  {
     let single = signature.inputs.count == 1
+    let sized: [String: Int]
     switch input {
     case .ndjson:
-      return signature.dimensionsFromData(pinned: mapping.pinnedDimensions) { name in
-        NDJSONRecordDecoder.valueCount(in: firstRecord, path: mapping.fields[name] ?? FieldPath.escaped(name))
+      sized = signature.dimensionsFromData(pinned: pinnedDimensions) { name in
+        NDJSONRecordDecoder.valueCount(in: firstRecord, path: fields[name] ?? FieldPath.escaped(name))
           ?? (single ? NDJSONRecordDecoder.valueCount(in: firstRecord, path: nil) : nil)
       }
     case .csv where single:
-      return signature.dimensionsFromData(pinned: mapping.pinnedDimensions) { _ in
-        mapping.columns?.count ?? CSVRecord.numericFieldCount(firstRecord)
+      sized = signature.dimensionsFromData(pinned: pinnedDimensions) { _ in
+        columns?.count ?? CSVRecord.numericFieldCount(firstRecord)
       }
     default:
-      return mapping.pinnedDimensions
+      return
     }
+    dataSizedDimensions.formUnion(Set(sized.keys).subtracting(pinnedDimensions.keys))
+    pinnedDimensions = sized
   }
 }
