@@ -13,7 +13,7 @@ extension ScoreCommand {
   struct Scoring {
     let adapter: ModelAdapter
     let engine: any InferenceEngine
-    /// The model file's identity when it was loaded.
+    /// The model file's identity when it was loaded ("" unless `--model-field` or `--metrics` shows it).
     let identity: String
   }
 
@@ -22,7 +22,9 @@ extension ScoreCommand {
     session: Session, options: ScoreOptions, intraThreads: Int, stats: PipelineStats,
     reporter: ProgressReporter?
   ) throws(PipeError) -> Scoring {
-    let identity = ModelIdentity.of(path: options.modelPath) ?? "unknown"
+    // The file's SHA-256 costs a read of the whole model: only when something shows it.
+    let shown = options.modelField != nil || options.metricsPath != nil
+    let identity = shown ? ModelIdentity.of(path: options.modelPath) ?? "unknown" : ""
     let adapter = try adapt(OrtEngine(session: session), options, quiet: reporter == nil)
     var engine = runLayout(adapter, options, intraThreads: intraThreads, reporter: reporter)
     if let field = options.modelField { engine = ModelFieldEngine(engine, name: field, value: identity) }

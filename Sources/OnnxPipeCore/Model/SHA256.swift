@@ -24,13 +24,33 @@ public struct SHA256 {
   /// Adds `bytes` to the message.
   public mutating func update(_ bytes: some Collection<UInt8>) {
     length &+= UInt64(bytes.count)
-    pending.append(contentsOf: bytes)
-    var start = 0
-    while pending.count - start >= 64 {
-      compress(pending[start..<start + 64])
-      start += 64
+    var rest = bytes[...]
+    if !pending.isEmpty {
+      let take = min(64 - pending.count, rest.count)
+      pending.append(contentsOf: rest.prefix(take))
+      rest = rest.dropFirst(take)
+      guard pending.count == 64 else { return }
+      pending.withUnsafeBytes { compress($0) }
+      pending.removeAll(keepingCapacity: true)
     }
-    pending.removeFirst(start)
+    // Whole blocks straight from the input; only a tail is kept.
+    let whole = rest.count / 64 * 64
+    let done: Bool? = rest.withContiguousStorageIfAvailable { buffer in
+      let raw = UnsafeRawBufferPointer(buffer)
+      for start in stride(from: 0, to: whole, by: 64) {
+        compress(UnsafeRawBufferPointer(rebasing: raw[start..<start + 64]))
+      }
+      return true
+    }
+    if done == nil {
+      let copied = Array(rest.prefix(whole))
+      copied.withUnsafeBytes { raw in
+        for start in stride(from: 0, to: whole, by: 64) {
+          compress(UnsafeRawBufferPointer(rebasing: raw[start..<start + 64]))
+        }
+      }
+    }
+    pending.append(contentsOf: rest.dropFirst(whole))
   }
 
   /// The 32-byte digest of everything added.
@@ -41,7 +61,11 @@ public struct SHA256 {
     for shift in stride(from: 56, through: 0, by: -8) {
       tail.append(UInt8(truncatingIfNeeded: bits >> shift))
     }
-    for start in stride(from: 0, to: tail.count, by: 64) { compress(tail[start..<start + 64]) }
+    tail.withUnsafeBytes { raw in
+      for start in stride(from: 0, to: raw.count, by: 64) {
+        compress(UnsafeRawBufferPointer(rebasing: raw[start..<start + 64]))
+      }
+    }
     return state.flatMap { word in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: word >> $0) } }
   }
 
@@ -57,33 +81,31 @@ public struct SHA256 {
     return String(decoding: digest.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
   }
 
-  private mutating func compress(_ block: ArraySlice<UInt8>) {
-    var words = [UInt32](repeating: 0, count: 64)
-    var index = block.startIndex
-    for word in 0..<16 {
-      words[word] =
-        UInt32(block[index]) << 24 | UInt32(block[index + 1]) << 16 | UInt32(block[index + 2]) << 8
-        | UInt32(block[index + 3])
-      index += 4
+  /// One 64-byte block into the state; the message schedule lives on the stack.
+  private mutating func compress(_ block: UnsafeRawBufferPointer) {
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { words in
+      for word in 0..<16 {
+        words[word] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: word * 4, as: UInt32.self))
+      }
+      for word in 16..<64 {
+        let s0 = rotate(words[word - 15], 7) ^ rotate(words[word - 15], 18) ^ (words[word - 15] >> 3)
+        let s1 = rotate(words[word - 2], 17) ^ rotate(words[word - 2], 19) ^ (words[word - 2] >> 10)
+        words[word] = words[word - 16] &+ s0 &+ words[word - 7] &+ s1
+      }
+      var (a, b, c, d, e, f, g, h) = (
+        state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7]
+      )
+      for round in 0..<64 {
+        let sum1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
+        let choice = (e & f) ^ (~e & g)
+        let temp1 = h &+ sum1 &+ choice &+ Self.roundConstants[round] &+ words[round]
+        let sum0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
+        let majority = (a & b) ^ (a & c) ^ (b & c)
+        let temp2 = sum0 &+ majority
+        (h, g, f, e, d, c, b, a) = (g, f, e, d &+ temp1, c, b, a, temp1 &+ temp2)
+      }
+      for (position, value) in [a, b, c, d, e, f, g, h].enumerated() { state[position] &+= value }
     }
-    for word in 16..<64 {
-      let s0 = rotate(words[word - 15], 7) ^ rotate(words[word - 15], 18) ^ (words[word - 15] >> 3)
-      let s1 = rotate(words[word - 2], 17) ^ rotate(words[word - 2], 19) ^ (words[word - 2] >> 10)
-      words[word] = words[word - 16] &+ s0 &+ words[word - 7] &+ s1
-    }
-    var (a, b, c, d, e, f, g, h) = (
-      state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7]
-    )
-    for round in 0..<64 {
-      let sum1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
-      let choice = (e & f) ^ (~e & g)
-      let temp1 = h &+ sum1 &+ choice &+ Self.roundConstants[round] &+ words[round]
-      let sum0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
-      let majority = (a & b) ^ (a & c) ^ (b & c)
-      let temp2 = sum0 &+ majority
-      (h, g, f, e, d, c, b, a) = (g, f, e, d &+ temp1, c, b, a, temp1 &+ temp2)
-    }
-    for (position, value) in [a, b, c, d, e, f, g, h].enumerated() { state[position] &+= value }
   }
 
   private func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
