@@ -178,3 +178,18 @@ extension OutputSink {
     if let failure { throw failure }
   }
 }
+
+/// Any batch source, behind one type: the command picks the source by the input format.
+public struct AnyBatchSource: BatchSource {
+  private var base: any BatchSource
+  public let interruption: Interruption?
+
+  public init(_ base: some BatchSource) {
+    self.base = base
+    interruption = base.interruption
+  }
+
+  public mutating func next() throws(PipeError) -> Batch? {
+    try base.next()
+  }
+}

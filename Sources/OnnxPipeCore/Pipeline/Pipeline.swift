@@ -6,8 +6,11 @@ public struct PipelineConfiguration: Sendable, Equatable {
   public var window: Int
   /// Output bytes gathered before a write(2) while more results are ready.
   public var writeBufferBytes: Int
-  /// Bytes written before the first batch (a CSV header).
+  /// Bytes written before the first batch (a CSV header, an Arrow schema).
   public var preamble: [UInt8] = []
+  /// Bytes written after the last batch when the stream ends or is interrupted, not after
+  /// an error: a cut stream stays cut (Arrow's end-of-stream marker).
+  public var epilogue: [UInt8] = []
 
   public init(workers: Int, window: Int, writeBufferBytes: Int = 1 << 18) {
     precondition(workers >= 1, "workers must be at least 1, got \(workers)")
@@ -264,6 +267,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
             return .failed(failure)
           }
         case .finish(let end):
+          if case .inputError = end {} else { buffer += configuration.epilogue }
           try flush(&buffer, &pendingLatencies)
           switch end {
           case .endOfInput: return .finished
