@@ -39,8 +39,9 @@ enum OutputFormats {
     let options = context.options
     var keeping: ArrowRecordReader?
     switch input.kept {
-    case .text:
+    case .text where options.keep:
       throw PipeError(.usage, "--keep with --out arrow needs --in arrow (text records have no Arrow columns)")
+    case .text: break
     case .arrow(let reader):
       if options.onError == .skip {
         throw PipeError(
@@ -60,15 +61,7 @@ enum OutputFormats {
   static func rawWriter(_ context: ScoringContext, _ input: OpenedInput) throws(PipeError) -> any RecordWriter
   {
     let options = context.options
-    if options.keep {
-      throw PipeError(
-        .usage,
-        "--keep with --out raw: raw frames carry only the model's outputs; use --out ndjson, csv or arrow")
-    }
-    if options.onError == .null {
-      throw PipeError(
-        .usage, "--on-error null with --out raw: raw frames have no nulls; use --on-error skip or fail")
-    }
+    // --keep and --on-error null are refused with --out raw (ScoreOptions): raw frames hold neither.
     return RawFrameWriter(
       format: try RawFormat(
         signature: context.engine.signature, outputNames: options.selectedOutputs,
