@@ -45,7 +45,7 @@ public struct TextRecordReader: RecordReader {
       }
       let spans = batch.records
       let decoded = DecodedRecords(
-        count: fates.count, fates: fates, failure: failure, rows: rows,
+        count: fates.count, fates: rows == fates.count ? nil : fates, failure: failure, rows: rows,
         kept: .text(TextRecords(payload: payload, spans: spans)), isUnit: false,
         location: { records in
           let first = spans[records.lowerBound].line
