@@ -13,6 +13,7 @@ enum ScoreCommand {
     -> ExitStatus
   {
     let started = monotonicNanoseconds()
+    MallocTuning.apply()
     let stats = PipelineStats()
     let reporter = ProgressReporter(stats: stats, started: started)
     let session: Session
