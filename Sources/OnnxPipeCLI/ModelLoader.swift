@@ -29,6 +29,17 @@ enum ModelLoader {
       default: .all
       }
     let options = SessionOptions(intraOpThreads: intraThreads, optimization: level)
+    // A model whose operators contend between workers sharing a session is loaded from its bytes,
+    // kept so that each worker can have a session of exactly this model (`SessionPoolEngine`),
+    // even if the file is replaced meanwhile. Failing that (external data), from the path.
+    if intraThreads == 1, ModelGraph.read(path: path)?.hasContendedOperators == true,
+      let bytes = readFile(path),
+      let session = try? StderrFilter.run({ () throws(ORTError) -> Session in
+        try Session(modelData: bytes, options: options)
+      })
+    {
+      return session
+    }
     do {
       return try StderrFilter.run { () throws(ORTError) -> Session in
         try Session(modelPath: path, options: options)
@@ -39,6 +50,26 @@ enum ModelLoader {
     } catch {
       throw PipeError(.software, "cannot load model '\(path)': \(error)")
     }
+  }
+
+  /// The whole file at `path`, or nil if it cannot be read.
+  static func readFile(_ path: String) -> [UInt8]? {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, let size = Int(exactly: info.st_size) else { return nil }
+    var bytes = [UInt8](repeating: 0, count: size)
+    let file = FileDescriptor(rawValue: descriptor)
+    var filled = 0
+    while filled < size {
+      let count = bytes.withUnsafeMutableBytes { buffer in
+        try? file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+      }
+      guard let count, count > 0 else { return nil }
+      filled += count
+    }
+    return bytes
   }
 
   /// ONNX Runtime's message on one line, led by what it means when we know:

@@ -5,7 +5,7 @@ import OnnxRuntime
 /// start-up and on every reload.
 ///
 /// ```
-///   OrtEngine -> ModelAdapter -> RunSplittingEngine (--deterministic) -> ModelFieldEngine (--model-field)
+///   OrtEngine or SessionPoolEngine -> ModelAdapter -> RunSplittingEngine (--deterministic) -> ModelFieldEngine (--model-field)
 ///             -> MeteredEngine (--metrics; added by the pipeline, so that start-up checks are not counted)
 /// ```
 extension ScoreCommand {
@@ -25,10 +25,20 @@ extension ScoreCommand {
     // The file's SHA-256 costs a read of the whole model: only when something shows it.
     let shown = options.modelField != nil || options.metricsPath != nil
     let identity = shown ? ModelIdentity.of(path: options.modelPath) ?? "unknown" : ""
-    let adapter = try adapt(OrtEngine(session: session), options, quiet: reporter == nil)
+    let adapter = try adapt(
+      baseEngine(session: session, workers: options.workers, intraThreads: intraThreads), options,
+      quiet: reporter == nil)
     var engine = runLayout(adapter, options, intraThreads: intraThreads, reporter: reporter)
     if let field = options.modelField { engine = ModelFieldEngine(engine, name: field, value: identity) }
     return Scoring(adapter: adapter, engine: engine, identity: identity)
+  }
+
+  /// ONNX Runtime behind the `InferenceEngine` protocol: a session per worker for a model loaded
+  /// with its bytes because its operators contend (`ModelLoader`), with several single-threaded
+  /// workers; otherwise one session every worker shares.
+  static func baseEngine(session: Session, workers: Int, intraThreads: Int) -> any InferenceEngine {
+    guard session.modelData != nil, workers > 1, intraThreads == 1 else { return OrtEngine(session: session) }
+    return SessionPoolEngine(session: session, limit: workers)
   }
 
   /// The model as the formats see it (`ModelAdapter`): outputs that are not
