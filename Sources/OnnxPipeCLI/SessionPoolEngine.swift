@@ -36,10 +36,10 @@ final class SessionPoolEngine: RepeatingEngine {
   let signature: ModelSignature
   /// The session loaded first; also the one runs share when no other can be made.
   private let first: OrtEngine
-  private let limit: Int
+  let limit: Int
   private let state: Mutex<State>
 
-  /// - Parameter limit: the most sessions to hold (the workers); at least 1.
+  /// - Parameter limit: the most sessions to hold (the workers, within `ScoreCommand.sessionBudget`); at least 1.
   init(session: Session, limit: Int) {
     first = OrtEngine(session: session)
     signature = first.signature

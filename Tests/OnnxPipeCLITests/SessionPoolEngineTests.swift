@@ -87,7 +87,9 @@ import Testing
 
   @Test func theEngineUsesAPoolOnlyForSeveralSingleThreadedWorkers() throws {
     let session = try ModelLoader.load(path: Self.textModel)
-    #expect(ScoreCommand.baseEngine(session: session, workers: 2, intraThreads: 1) is SessionPoolEngine)
+    #expect(
+      (ScoreCommand.baseEngine(session: session, workers: 8, intraThreads: 1) as? SessionPoolEngine)?.limit
+        == 8)
     #expect(ScoreCommand.baseEngine(session: session, workers: 1, intraThreads: 1) is OrtEngine)
     #expect(ScoreCommand.baseEngine(session: session, workers: 2, intraThreads: 2) is OrtEngine)
     let forest = repositoryRoot.appendingPathComponent("Tests/Fixtures/models/rf32.onnx").path
@@ -122,10 +124,9 @@ import Testing
     let reloader = ModelReloader(
       options: options, intraThreads: 1, stats: stats, reference: old.adapter.signature,
       requiresBatchInvariance: false, build: { engine throws(PipeError) in Holder(engine: engine) },
-      replace: { processor in
-        replaced.withLock { $0 = processor }
-        done.signal()
-      }, remeasure: {})
+      replace: { processor in replaced.withLock { $0 = processor } },
+      // Called last, once the new engine is in place and counted.
+      remeasure: { done.signal() })
     reloader.request()
     #expect(done.wait(timeout: .now() + 60) == .success)
     let holder = try #require(replaced.withLock { $0 } as? Holder)
