@@ -1,5 +1,6 @@
 import OnnxPipeCore
 import OnnxRuntime
+import Synchronization
 
 /// The engine a run scores with, from a loaded session: the same layers at
 /// start-up and on every reload.
@@ -22,6 +23,7 @@ extension ScoreCommand {
     session: Session, options: ScoreOptions, intraThreads: Int, stats: PipelineStats,
     reporter: ProgressReporter?
   ) throws(PipeError) -> Scoring {
+    let engineStart = monotonicNanoseconds()
     // The file's SHA-256 costs a read of the whole model: only when something shows it.
     let shown = options.modelField != nil || options.metricsPath != nil
     let identity = shown ? ModelIdentity.of(path: options.modelPath) ?? "unknown" : ""
@@ -30,6 +32,15 @@ extension ScoreCommand {
       quiet: reporter == nil)
     var engine = runLayout(adapter, options, intraThreads: intraThreads, reporter: reporter)
     if let field = options.modelField { engine = ModelFieldEngine(engine, name: field, value: identity) }
+    if let reporter {
+      let timing = ModelLoader.timing.withLock { $0 }
+      let ready = monotonicNanoseconds()
+      reporter.note(
+        "startup_ms",
+        "runtime:\(Format.milliseconds(timing.runtimeNanoseconds)),load:\(Format.milliseconds(timing.loadNanoseconds)),"
+          + "engine:\(Format.milliseconds(ready - engineStart))")
+      engine = FirstRunClock(engine, since: ready) { reporter.note("first_run_ms", Format.milliseconds($0)) }
+    }
     return Scoring(adapter: adapter, engine: engine, identity: identity)
   }
 
@@ -91,4 +102,29 @@ extension ScoreCommand {
     return invariant == true ? engine : RunSplittingEngine(engine, rowsPerRun: 1)
   }
 
+}
+
+/// Calls `report` once, with the nanoseconds from `since` (start-up done) to the end of the first
+/// run on data: waiting for the first batch to be read, and running it (`--stats` `first_run_ms=`).
+final class FirstRunClock: InferenceEngine {
+  private let engine: any InferenceEngine
+  private let since: UInt64
+  private let report: @Sendable (UInt64) -> Void
+  private let reported = Atomic<Bool>(false)
+
+  init(_ engine: any InferenceEngine, since: UInt64, report: @escaping @Sendable (UInt64) -> Void) {
+    self.engine = engine
+    self.since = since
+    self.report = report
+  }
+
+  var signature: ModelSignature { engine.signature }
+
+  func run(_ inputs: [InputTensor], outputs: [Int]) throws -> [OutputTensor] {
+    let results = try engine.run(inputs, outputs: outputs)
+    if !reported.load(ordering: .relaxed), !reported.exchange(true, ordering: .relaxed) {
+      report(monotonicNanoseconds() - since)
+    }
+    return results
+  }
 }
