@@ -54,7 +54,8 @@ enum ModelLoader {
     // A model whose operators contend between workers sharing a session is loaded from its bytes,
     // kept so that each worker can have a session of exactly this model (`SessionPoolEngine`),
     // even if the file is replaced meanwhile. Failing that (external data), from the path.
-    if intraThreads == 1, ModelGraph.read(path: path)?.hasContendedOperators == true,
+    if intraThreads == 1,
+      ModelGraph.operatorTypes(path: path)?.isDisjoint(with: ModelGraph.contendedOperators) == false,
       let bytes = readFile(path),
       let session = try? StderrFilter.run({ () throws(ORTError) -> Session in
         try Session(modelData: bytes, options: options)
