@@ -505,6 +505,8 @@ def main():
     lines += ["", f"**Log lines** (TF-IDF + logistic regression text classifier, `--in lines --keep`; {rows} "
                   f"lines, {os.path.getsize(data) / 1e6:.1f} MB):", ""]
     lines += table(results)
+    lines += ["", f"onnxpipe / python-lines: **{results['onnxpipe']['rows_per_s'] / results['python-lines']['rows_per_s']:.2f}** "
+                  "(target: 6)."]
     chart(results_dir, "text-lines", "text classifier: log lines in, rows/s", results)
     lines += ["", "![text-lines](bench/results/latest-text-lines.svg)"]
 
