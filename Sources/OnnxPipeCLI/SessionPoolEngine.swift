@@ -8,18 +8,15 @@ import Synchronization
 /// a locale). Everything else shares one session between its workers.
 ///
 /// Sessions are checked out for one run and checked back in. The first
-/// session is the one loaded at start-up (or on a reload). The first time a
-/// run finds none idle, another is made from the same bytes
-/// (`Session.sibling()`) on a thread of its own, up to `limit` (the
-/// workers), while that run shares the first session (ONNX Runtime's Run is
-/// thread-safe: sharing is slower, never wrong), so no run waits for a load.
-/// A stream one worker keeps up with never loads a second copy, and a reload,
+/// session is the one loaded at start-up (or on a reload); another is made,
+/// from the same bytes (`Session.sibling()`), the first time more runs
+/// overlap than there are idle sessions, up to `limit` (the workers). So a
+/// stream one worker keeps up with never loads a second copy, and a reload,
 /// which builds a new engine, replaces every session at once.
 ///
 /// ```
-///   worker 1 --run--> checkOut -> A (idle)                     --checkIn--> idle: [A]
-///   worker 2 --run--> checkOut -> A shared; makes B meanwhile  ------------> idle: [A, B]
-///   worker 2 --run--> checkOut -> B (idle)
+///   worker 1 --run--> checkOut -> session A (start-up) --checkIn--> idle: [A, B]
+///   worker 2 --run--> checkOut -> session B (made on the first overlap)
 /// ```
 final class SessionPoolEngine: RepeatingEngine {
   /// A session checked out for a run; `owned` when it came from the idle list and goes back to it.
@@ -30,10 +27,8 @@ final class SessionPoolEngine: RepeatingEngine {
 
   private struct State {
     var idle: [OrtEngine]
-    /// Sessions made or being made, the first included.
+    /// Sessions made so far, the first included (idle or checked out).
     var made: Int
-    /// Whether a session is being made (one at a time).
-    var making = false
     /// Whether making a session failed: the runs then share the first one from then on.
     var makingFailed = false
   }
@@ -44,8 +39,7 @@ final class SessionPoolEngine: RepeatingEngine {
   let limit: Int
   private let state: Mutex<State>
 
-  /// - Parameter limit: the most sessions to hold (the workers, within
-  ///   `ScoreCommand.sessionBudget`); at least 1.
+  /// - Parameter limit: the most sessions to hold (the workers, within `ScoreCommand.sessionBudget`); at least 1.
   init(session: Session, limit: Int) {
     first = OrtEngine(session: session)
     signature = first.signature
@@ -70,37 +64,36 @@ final class SessionPoolEngine: RepeatingEngine {
     first.repeater(inputs: inputs, outputs: outputs)
   }
 
-  /// An idle session, or else the first one shared, starting to make another when fewer than
-  /// `limit` exist.
+  /// An idle session, a new one when none is idle and fewer than `limit` exist, or else the
+  /// first one shared (ONNX Runtime's Run is thread-safe: sharing is slower, never wrong).
   func checkOut() -> Lease {
-    let (idle, make) = state.withLock { state -> (OrtEngine?, Bool) in
-      if let engine = state.idle.popLast() { return (engine, false) }
-      guard !state.making, !state.makingFailed, state.made < limit else { return (nil, false) }
-      state.making = true
-      state.made += 1
-      return (nil, true)
+    enum Step {
+      case use(OrtEngine)
+      case make
+      case share
     }
-    if let idle { return Lease(engine: idle, owned: true) }
-    if make { OwnedThread { [self] in makeSession() }.detach() }
-    return Lease(engine: first, owned: false)
-  }
-
-  /// Makes one more session and puts it in the idle list.
-  private func makeSession() {
-    let made = try? OrtEngine(session: first.session.sibling())
-    state.withLock { state in
-      state.making = false
-      if let made {
-        state.idle.append(made)
-      } else {
-        state.made -= 1
-        state.makingFailed = true
+    let step = state.withLock { state -> Step in
+      if let engine = state.idle.popLast() { return .use(engine) }
+      guard !state.makingFailed, state.made < limit else { return .share }
+      state.made += 1
+      return .make
+    }
+    switch step {
+    case .use(let engine): return Lease(engine: engine, owned: true)
+    case .share: return Lease(engine: first, owned: false)
+    case .make:
+      // Loaded outside the lock: the other workers keep checking sessions in and out meanwhile.
+      do {
+        return Lease(engine: OrtEngine(session: try first.session.sibling()), owned: true)
+      } catch {
+        state.withLock {
+          $0.made -= 1
+          $0.makingFailed = true
+        }
+        return Lease(engine: first, owned: false)
       }
     }
   }
-
-  /// Whether no session is being made (for tests, which wait for one).
-  var isSettled: Bool { state.withLock { !$0.making } }
 
   /// Returns a session checked out by `checkOut` to the idle list.
   func checkIn(_ lease: Lease) {
