@@ -59,7 +59,8 @@ extension OptionSpec {
       "Threads one model run may use inside an operator (default: 1); auto: see --workers."),
     OptionSpec(
       "queue-depth", value: "N", commands: [.score],
-      "Batches read but not yet written, at most (default: 2 x workers). Bounds memory."),
+      "Batches read but not yet written, at most (default: 2 x workers, up to 16 x while under 4 MiB). Bounds memory."
+    ),
     OptionSpec(
       "keep", commands: [.score],
       "Write each input record with the outputs added (Arrow: input columns copied through)."),

@@ -36,7 +36,14 @@ enum ScoreCommand {
     let adapter = scoring.adapter
     let engine = scoring.engine
     var configuration = PipelineConfiguration(
-      workers: workers, window: options.queueDepthGiven ? options.queueDepth : 2 * workers)
+      workers: workers, window: options.queueDepthGiven ? options.queueDepth : 16 * workers)
+    if !options.queueDepthGiven {
+      // Two batches a worker always; up to 16 while they hold under 4 MiB: small frames (an
+      // overhead-bound model's) then queue deep enough that no worker waits on the reader.
+      // logreg, 20M rows in 4096-row raw frames, -j 2: 0.47-0.50 s at 4 batches, 0.37-0.45 s at 64.
+      configuration.minimumWindow = 2 * workers
+      configuration.windowBytes = 4 << 20
+    }
     let outcome: PipelineOutcome
     let live = options.progress && FileDescriptor.standardError.isTerminal
     var metrics: MetricsFile?

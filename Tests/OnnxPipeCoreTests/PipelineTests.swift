@@ -65,17 +65,20 @@ struct SinkBox: OutputSink {
 
 func runPipeline(
   batches: Int, workers: Int, window: Int, delay: UInt32 = 300, failSource: Int? = nil,
-  poison: Int? = nil
+  poison: Int? = nil, minimumWindow: Int? = nil, windowBytes: Int? = nil
 ) -> (outcome: PipelineOutcome, output: [UInt8], maxInFlight: Int, expected: [UInt8]) {
   let payloads = (0..<batches).map { index -> [UInt8] in
     index == poison ? poisonPayload : [UInt8(index & 0xFF), UInt8(index >> 8), 1, 2]
   }
   let counter = Counter()
   let sink = CountingSink(produced: counter, batchBytes: 4)
+  var configuration = PipelineConfiguration(workers: workers, window: window, writeBufferBytes: 4)
+  configuration.minimumWindow = minimumWindow ?? window
+  configuration.windowBytes = windowBytes
   let pipeline = Pipeline(
     source: MemorySource(payloads: payloads, failAt: failSource, counter: counter),
     processor: DelayingProcessor(maxDelayMicroseconds: delay), sink: SinkBox(sink: sink),
-    configuration: PipelineConfiguration(workers: workers, window: window, writeBufferBytes: 4))
+    configuration: configuration)
   let outcome = pipeline.run()
   let last = [failSource, poison].compactMap { $0 }.min() ?? batches
   let expected = payloads.prefix(last).flatMap { $0.map { $0 &* 2 } }
@@ -98,6 +101,22 @@ func runPipeline(
     // that it has already taken out of the window (the documented bound).
     #expect(result.maxInFlight <= window + 1)
     #expect(result.maxInFlight >= 1)
+  }
+
+  @Test func aByteBudgetHoldsTheWindowToTheBatchesItPays() {
+    // 4-byte batches, 12 bytes of budget past a minimum of 2: three batches in flight at most
+    // (plus the one the writer is writing), though the window has room for 64.
+    let held = runPipeline(
+      batches: 300, workers: 4, window: 64, delay: 200, minimumWindow: 2, windowBytes: 12)
+    #expect(held.outcome == .finished)
+    #expect(held.output == held.expected)
+    #expect(held.maxInFlight <= 4)
+    // Under a minimum of 6, six batches go in whatever their bytes: the reader gets past the budget.
+    let minimum = runPipeline(
+      batches: 300, workers: 4, window: 64, delay: 200, minimumWindow: 6, windowBytes: 4)
+    #expect(minimum.output == minimum.expected)
+    #expect(minimum.maxInFlight <= 7)
+    #expect(minimum.maxInFlight > 4)
   }
 
   @Test func aFailedBatchStopsTheStreamAfterEverythingBeforeIt() {

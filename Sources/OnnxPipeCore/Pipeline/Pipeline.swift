@@ -4,6 +4,12 @@ public struct PipelineConfiguration: Sendable, Equatable {
   public var workers: Int
   /// Batches read but not yet written, at most. Bounds memory.
   public var window: Int
+  /// When set, batches past `minimumWindow` are admitted only while the batches in flight hold
+  /// fewer payload bytes than this: many small batches (a small model's frames) keep the workers
+  /// fed through a deep window, and large ones are held to a few.
+  public var windowBytes: Int?
+  /// Batches always admitted under `windowBytes`, whatever their size.
+  public var minimumWindow: Int
   /// Output bytes gathered before a write(2) while more results are ready.
   public var writeBufferBytes: Int
   /// Bytes written before the first batch (a CSV header, an Arrow schema).
@@ -18,6 +24,7 @@ public struct PipelineConfiguration: Sendable, Equatable {
     self.workers = workers
     self.window = window
     self.writeBufferBytes = writeBufferBytes
+    minimumWindow = window
   }
 }
 
@@ -53,6 +60,8 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
     var result: Result<ScoredBatch, PipeError>
     var admittedAt: UInt64
     var processor: any BatchProcessor
+    /// The batch's payload bytes, counted in `bytesInFlight` until it is written.
+    var payloadBytes: Int
   }
 
   private static var roomCondition: Int { 0 }
@@ -61,6 +70,8 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
 
   private let lock = ConditionLock(conditions: 3)
   private var window: Window
+  /// Payload bytes of the batches admitted and not yet taken by the writer; guarded by `lock`.
+  private var bytesInFlight = 0
   /// The source's interruption, read once at init (the source itself belongs to the reader thread).
   private let sourceInterruption: Interruption?
   /// A signal the reader must end the stream with once it has handed over its records.
@@ -151,7 +162,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   private func readLoop() {
     while true {
       let open = lock.withLock {
-        while !window.hasRoom && !window.isClosed { lock.wait(Self.roomCondition) }
+        while !hasRoom && !window.isClosed { lock.wait(Self.roomCondition) }
         return !window.isClosed
       }
       guard open else { return }
@@ -174,6 +185,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
       let accepted = lock.withLock {
         let job = Job(batch: batch, admittedAt: monotonicNanoseconds(), processor: processor)
         guard window.admit(job) != nil else { return false }
+        bytesInFlight += batch.payload.count
         lock.signal(Self.workCondition)
         return true
       }
@@ -195,7 +207,9 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
       guard case .run(let sequence, let job) = action else { return }
       var result: Result<ScoredBatch, PipeError>
       do { result = .success(try job.processor.process(job.batch)) } catch { result = .failure(error) }
-      let completed = Completed(result: result, admittedAt: job.admittedAt, processor: job.processor)
+      let completed = Completed(
+        result: result, admittedAt: job.admittedAt, processor: job.processor,
+        payloadBytes: job.batch.payload.count)
       lock.withLock {
         if window.complete(sequence: sequence, result: completed) { lock.signal(Self.outputCondition) }
       }
@@ -214,14 +228,14 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
     var held: [ScoredBatch] = []
     do throws(PipeError) {
       while true {
-        var action = lock.withLock { window.nextOutput() }
+        var action = lock.withLock { takeOutput() }
         if case .wait = action {
           // Nothing ready: hand what we have downstream before sleeping, so a
           // slow live stream is never held back by our buffer.
           try flush(&buffer, &pendingLatencies)
           action = lock.withLock {
             while true {
-              let action = window.nextOutput()
+              let action = takeOutput()
               if case .wait = action { lock.wait(Self.outputCondition) } else { return action }
             }
           }
@@ -277,6 +291,20 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
     } catch {
       return .failed(error)
     }
+  }
+
+  /// Whether the reader may admit a batch now (call with `lock` held).
+  private var hasRoom: Bool {
+    guard window.hasRoom else { return false }
+    guard let budget = configuration.windowBytes else { return true }
+    return window.inFlight < configuration.minimumWindow || bytesInFlight < budget
+  }
+
+  /// The window's next output, its batch no longer counted in flight (call with `lock` held).
+  private func takeOutput() -> Window.WriterAction {
+    let action = window.nextOutput()
+    if case .write(_, let completed) = action { bytesInFlight -= completed.payloadBytes }
+    return action
   }
 
   private func flush(_ buffer: inout GatheredOutput, _ latencies: inout [UInt64]) throws(PipeError) {
