@@ -29,7 +29,7 @@ struct OpenedInput {
   /// The reader for an engine: the first model's, and each reloaded one's.
   var reader: @Sendable (any InferenceEngine) throws(PipeError) -> any RecordReader
   /// The model's input rows as this stream feeds them, for a writer's probe run.
-  var probeInputs: [TextInput]
+  var probeInputs: [InputRow]
   var kept: KeptInput
   /// The input's Arrow schema metadata, carried into an Arrow output's.
   var metadata: [ArrowKeyValue] = []
@@ -72,7 +72,7 @@ enum InputFormats {
       header = record.bytes
       firstRecord = try source.peekRecord()
     }
-    var mapping = TextFormat.Mapping(
+    var mapping = InputMapping(
       fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
       outputNames: options.selectedOutputs, outputPrefix: options.outputPrefix,
       missing: options.missingPolicy(for: engine.signature))
@@ -103,7 +103,7 @@ enum InputFormats {
     guard let schema = try source.readSchema() else { return nil }  // empty input: nothing to score
     let stats = context.stats
     let reader = { @Sendable (engine: any InferenceEngine) throws(PipeError) -> ArrowRecordReader in
-      let mapping = TextFormat.Mapping(
+      let mapping = InputMapping(
         fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
         outputNames: options.selectedOutputs, outputPrefix: options.outputPrefix,
         missing: options.missingPolicy(for: engine.signature))  // a reloaded model decides anew

@@ -46,14 +46,14 @@ public struct MissingValuePolicy: Sendable, Equatable {
   }
 
   /// `inputs`, each with what a missing value becomes in it.
-  public func apply(to inputs: [TextInput]) throws(PipeError) -> [TextInput] {
+  public func apply(to inputs: [InputRow]) throws(PipeError) -> [InputRow] {
     for name in values.keys.sorted() where !inputs.contains(where: { $0.name == name }) {
       throw PipeError(
         .usage,
         "--missing \(name)=...: the model has no input '\(name)' (it has: \(inputs.map(\.name).joined(separator: ", ")))"
       )
     }
-    var result: [TextInput] = []
+    var result: [InputRow] = []
     for var input in inputs {
       input.missing = try fill(for: input)
       result.append(input)
@@ -61,7 +61,7 @@ public struct MissingValuePolicy: Sendable, Equatable {
     return result
   }
 
-  private func fill(for input: TextInput) throws(PipeError) -> MissingFill {
+  private func fill(for input: InputRow) throws(PipeError) -> MissingFill {
     if let text = values[input.name] { return try Self.parse(text, for: input) }
     let element = input.element
     if element.isFloatingPoint {
@@ -85,7 +85,7 @@ public struct MissingValuePolicy: Sendable, Equatable {
   }
 
   /// `--missing NAME=VALUE`'s value as one element of the input's type.
-  static func parse(_ text: String, for input: TextInput) throws(PipeError) -> MissingFill {
+  static func parse(_ text: String, for input: InputRow) throws(PipeError) -> MissingFill {
     func refuse(_ expected: String) -> PipeError {
       PipeError(
         .usage,
@@ -141,7 +141,7 @@ public enum MissingFill: Sendable, Equatable {
   }
 }
 
-extension TextInput {
+extension InputRow {
   /// Why `what` (`null`, `CSV field 3 is empty`) cannot be this input's value.
   func missingRefusal(_ what: String) -> String {
     guard case .refuse(let hint) = missing else {

@@ -21,11 +21,11 @@ extension TensorSpec {
 extension ModelSignature {
   /// Each input's element type and row shape, for formats that build rows
   /// (text, Arrow); `format` names the format in messages.
-  public func inputRows(pinned: [String: Int], format: String) throws(PipeError) -> [TextInput] {
-    var rows: [TextInput] = []
+  public func inputRows(pinned: [String: Int], format: String) throws(PipeError) -> [InputRow] {
+    var rows: [InputRow] = []
     for (index, spec) in inputs.enumerated() {
       let (element, row) = try spec.inputRow(pinned: pinned, format: format)
-      rows.append(TextInput(index: index, name: spec.name, element: element, rowShape: row))
+      rows.append(InputRow(index: index, name: spec.name, element: element, rowShape: row))
     }
     if rows.isEmpty { throw PipeError(.model, "the model has no inputs") }
     return rows

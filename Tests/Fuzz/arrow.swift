@@ -64,7 +64,7 @@ public func fuzzArrow(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       guard
         let (processor, _) = try? ArrowFormat.processor(
           schema: schema, engine: FuzzEngine(signature: signature), output: output,
-          mapping: TextFormat.Mapping(),
+          mapping: InputMapping(),
           keep: keep, onError: onError, modelName: "fuzz.onnx", stats: nil)
       else { continue }
       // Dictionary batches as the source takes them: each record batch gets the dictionaries as they stand.

@@ -1,8 +1,8 @@
 // libFuzzer target: CSV record splitting and decoding (see README.md).
 
 let csvInputs = [
-  TextInput(index: 0, name: "x", element: .float64, rowShape: [2]),
-  TextInput(index: 1, name: "s", element: .string, rowShape: [1]),
+  InputRow(index: 0, name: "x", element: .float64, rowShape: [2]),
+  InputRow(index: 1, name: "s", element: .string, rowShape: [1]),
 ]
 let csvDecoder = CSVRecordDecoder(inputs: csvInputs, columns: [[0, 2], [1]], fieldCount: 3)
 

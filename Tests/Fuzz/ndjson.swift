@@ -1,10 +1,10 @@
 // libFuzzer target: one NDJSON record through the decoder (see README.md).
 
 let ndjsonInputs = [
-  TextInput(index: 0, name: "x", element: .float32, rowShape: [3]),
-  TextInput(index: 1, name: "s", element: .string, rowShape: [1]),
-  TextInput(index: 2, name: "b", element: .bool, rowShape: []),
-  TextInput(index: 3, name: "g", element: .int32, rowShape: [2, 2]),
+  InputRow(index: 0, name: "x", element: .float32, rowShape: [3]),
+  InputRow(index: 1, name: "s", element: .string, rowShape: [1]),
+  InputRow(index: 2, name: "b", element: .bool, rowShape: []),
+  InputRow(index: 3, name: "g", element: .int32, rowShape: [2, 2]),
 ]
 let ndjsonDecoder = NDJSONRecordDecoder(inputs: ndjsonInputs, fields: ["x": "a.x", "g": "grid"])
 let bareDecoder = NDJSONRecordDecoder(inputs: [ndjsonInputs[0]], fields: [:])

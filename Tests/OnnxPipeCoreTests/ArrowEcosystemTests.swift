@@ -129,7 +129,7 @@ func runArrow(
   do throws(PipeError) {
     guard let schema = try source.readSchema() else { return .success([]) }
     let (processor, preamble) = try ArrowFormat.processor(
-      schema: schema, engine: engine, output: output, mapping: TextFormat.Mapping(), keep: keep,
+      schema: schema, engine: engine, output: output, mapping: InputMapping(), keep: keep,
       onError: onError, modelName: "test.onnx", stats: nil)
     var out = preamble
     while let batch = try source.next() {

@@ -3,19 +3,19 @@ import Testing
 @testable import OnnxPipeCore
 
 /// Inputs of every kind a missing value can land in, with `policy` applied.
-func missingInputs(_ policy: MissingValuePolicy) throws -> [TextInput] {
+func missingInputs(_ policy: MissingValuePolicy) throws -> [InputRow] {
   try policy.apply(to: [
-    TextInput(index: 0, name: "f", element: .float32, rowShape: [1]),
-    TextInput(index: 1, name: "d", element: .float64, rowShape: [1]),
-    TextInput(index: 2, name: "n", element: .int64, rowShape: [1]),
-    TextInput(index: 3, name: "b", element: .bool, rowShape: [1]),
-    TextInput(index: 4, name: "s", element: .string, rowShape: [1]),
+    InputRow(index: 0, name: "f", element: .float32, rowShape: [1]),
+    InputRow(index: 1, name: "d", element: .float64, rowShape: [1]),
+    InputRow(index: 2, name: "n", element: .int64, rowShape: [1]),
+    InputRow(index: 3, name: "b", element: .bool, rowShape: [1]),
+    InputRow(index: 4, name: "s", element: .string, rowShape: [1]),
   ])
 }
 
 /// One record decoded by `decode` into `inputs`' columns: each column's bytes (strings joined by `|`).
 func decodeOne(
-  _ line: String, _ inputs: [TextInput],
+  _ line: String, _ inputs: [InputRow],
   _ decode: (UnsafeRawBufferPointer, inout [Column]) throws(RecordError) -> Void
 ) -> Result<[[UInt8]], RecordError> {
   var columns = inputs.map { Column($0, rowCapacity: 1) }
@@ -32,7 +32,7 @@ func decodeOne(
 }
 
 /// One NDJSON record decoded into `inputs`' columns.
-func decodeRecord(_ line: String, _ inputs: [TextInput]) -> Result<[[UInt8]], RecordError> {
+func decodeRecord(_ line: String, _ inputs: [InputRow]) -> Result<[[UInt8]], RecordError> {
   let decoder = NDJSONRecordDecoder(inputs: inputs, fields: [:])
   return decodeOne(line, inputs) { (raw, columns) throws(RecordError) in
     try decoder.decode(raw, into: &columns)
@@ -40,7 +40,7 @@ func decodeRecord(_ line: String, _ inputs: [TextInput]) -> Result<[[UInt8]], Re
 }
 
 /// One CSV record (`f,d,n,b,s`) decoded into `inputs`' columns.
-func decodeCSVRecord(_ line: String, _ inputs: [TextInput]) -> Result<[[UInt8]], RecordError> {
+func decodeCSVRecord(_ line: String, _ inputs: [InputRow]) -> Result<[[UInt8]], RecordError> {
   let decoder = CSVRecordDecoder(
     inputs: inputs, columns: inputs.indices.map { [$0] }, fieldCount: inputs.count)
   return decodeOne(line, inputs) { (raw, columns) throws(RecordError) in
@@ -160,15 +160,15 @@ let doubleNaN = bytes(of: [Double.nan.bitPattern])
   }
 
   @Test func valuesAreTheTensorsLittleEndianBytes() throws {
-    let int8 = TextInput(index: 0, name: "i", element: .int8, rowShape: [])
+    let int8 = InputRow(index: 0, name: "i", element: .int8, rowShape: [])
     #expect(try MissingValuePolicy.parse("-2", for: int8) == .element([0xFE]))
     #expect(throws: PipeError.self) { try MissingValuePolicy.parse("300", for: int8) }
-    let uint16 = TextInput(index: 0, name: "u", element: .uint16, rowShape: [])
+    let uint16 = InputRow(index: 0, name: "u", element: .uint16, rowShape: [])
     #expect(try MissingValuePolicy.parse("513", for: uint16) == .element([0x01, 0x02]))
-    let float = TextInput(index: 0, name: "f", element: .float32, rowShape: [])
+    let float = InputRow(index: 0, name: "f", element: .float32, rowShape: [])
     #expect(try MissingValuePolicy.parse("0.5", for: float) == .element(bytes(of: [Float(0.5)])))
     #expect(try MissingValuePolicy.parse("NaN", for: float) == .element(floatNaN))
-    let half = TextInput(index: 0, name: "h", element: .float16, rowShape: [])
+    let half = InputRow(index: 0, name: "h", element: .float16, rowShape: [])
     #expect(try MissingValuePolicy.parse("nan", for: half) == .element([0x00, 0x7E]))
   }
 

@@ -141,12 +141,12 @@ func fixturePath(_ relative: String) -> String {
 
   @Test func csvHeaderNamesFindTheirInputsByTheRule() throws {
     let inputs = ["sepal_length__cm_", "petal_width__cm_"].enumerated().map {
-      TextInput(index: $0.offset, name: $0.element, element: .float32, rowShape: [1])
+      InputRow(index: $0.offset, name: $0.element, element: .float32, rowShape: [1])
     }
     func choose(_ header: [String], _ fields: [String: String] = [:]) throws(PipeError) -> [[Int]] {
       try CSVColumnChooser(
         inputs: inputs, header: header.map { Array($0.utf8) }, firstRecord: nil,
-        mapping: TextFormat.Mapping(fields: fields)
+        mapping: InputMapping(fields: fields)
       ).choose()
     }
     #expect(try choose(["id", "petal width (cm)", "sepal length (cm)"]) == [[2], [1]])
@@ -167,17 +167,17 @@ func fixturePath(_ relative: String) -> String {
   }
 
   @Test func aSingleInputGathersColumnsWhoseFirstValueIsMissing() throws {
-    let input = TextInput(index: 0, name: "input", element: .float32, rowShape: [4])
+    let input = InputRow(index: 0, name: "input", element: .float32, rowShape: [4])
     let chooser = CSVColumnChooser(
       inputs: [input], header: ["id", "f0", "f1", "f2", "f3"].map { Array($0.utf8) },
-      firstRecord: Array("a7,1.5,,NA,2".utf8), mapping: TextFormat.Mapping())
+      firstRecord: Array("a7,1.5,,NA,2".utf8), mapping: InputMapping())
     #expect(try chooser.choose() == [[1, 2, 3, 4]])
   }
 }
 
 @Suite struct NDJSONKeyTests {
   let inputs = ["sepal_length__cm_", "height_cm"].enumerated().map {
-    TextInput(index: $0.offset, name: $0.element, element: .float32, rowShape: [1])
+    InputRow(index: $0.offset, name: $0.element, element: .float32, rowShape: [1])
   }
 
   func decode(_ line: String, fields: [String: String] = [:]) -> Result<[[UInt8]], RecordError> {

@@ -36,7 +36,7 @@ final class TokenEngine: InferenceEngine, Sendable {
   /// Rows of different lengths run in groups of one length, and come back in record order.
   @Test func rowsOfDifferentLengthsRunInGroupsAndComeBackInOrder() throws {
     let engine = TokenEngine()
-    var mapping = TextFormat.Mapping(pinnedDimensions: ["tokens:1": 3])
+    var mapping = InputMapping(pinnedDimensions: ["tokens:1": 3])
     mapping.dataSizedDimensions = ["tokens:1"]
     let format = try TextFormat(
       signature: engine.signature, input: .ndjson, output: .ndjson, mapping: mapping, keep: false,
@@ -67,7 +67,7 @@ final class TokenEngine: InferenceEngine, Sendable {
     let engine = TokenEngine()
     let format = try TextFormat(
       signature: engine.signature, input: .ndjson, output: .ndjson,
-      mapping: TextFormat.Mapping(pinnedDimensions: ["seq": 3]), keep: false, onError: .skip,
+      mapping: InputMapping(pinnedDimensions: ["seq": 3]), keep: false, onError: .skip,
       maxRecordBytes: 1000)
     let scored = try ScoringProcessor(text: format, engine: engine)
       .process(textBatch([#"{"tokens":[1,2,3]}"#, #"{"tokens":[10]}"#]))

@@ -2,10 +2,10 @@ import Testing
 
 @testable import OnnxPipeCore
 
-let x3 = TextInput(index: 0, name: "x", element: .float32, rowShape: [3])
+let x3 = InputRow(index: 0, name: "x", element: .float32, rowShape: [3])
 
 func decodeNDJSON(
-  _ line: String, inputs: [TextInput] = [x3], fields: [String: String] = [:]
+  _ line: String, inputs: [InputRow] = [x3], fields: [String: String] = [:]
 ) -> Result<[[UInt8]], RecordError> {
   var columns = inputs.map { Column($0, rowCapacity: 1) }
   let decoder = NDJSONRecordDecoder(inputs: inputs, fields: fields)
@@ -37,7 +37,7 @@ func decodeNDJSON(
   }
 
   @Test func readsNestedArraysInRowMajorOrder() {
-    let grid = TextInput(index: 0, name: "g", element: .int64, rowShape: [2, 2])
+    let grid = InputRow(index: 0, name: "g", element: .int64, rowShape: [2, 2])
     #expect(
       decodeNDJSON(#"{"g": [[1, 2], [3, 4]]}"#, inputs: [grid]) == .success([bytes(of: [Int64(1), 2, 3, 4])]))
     #expect(
@@ -49,8 +49,8 @@ func decodeNDJSON(
 
   @Test func readsStringsBoolsAndScalars() {
     let inputs = [
-      TextInput(index: 0, name: "s", element: .string, rowShape: [1]),
-      TextInput(index: 1, name: "b", element: .bool, rowShape: []),
+      InputRow(index: 0, name: "s", element: .string, rowShape: [1]),
+      InputRow(index: 1, name: "b", element: .bool, rowShape: []),
     ]
     var columns = inputs.map { Column($0, rowCapacity: 1) }
     let decoder = NDJSONRecordDecoder(inputs: inputs, fields: [:])

@@ -46,7 +46,7 @@ func processor(
 ) throws -> ScoringProcessor {
   let engine = SumEngine(features: 2)
   let format = try TextFormat(
-    signature: engine.signature, input: input, output: output, mapping: TextFormat.Mapping(), keep: keep,
+    signature: engine.signature, input: input, output: output, mapping: InputMapping(), keep: keep,
     onError: onError, maxRecordBytes: 1000, csvHeaderRecord: header.map { Array($0.utf8) },
     firstRecord: first.map { Array($0.utf8) })
   return ScoringProcessor(text: format, engine: engine)

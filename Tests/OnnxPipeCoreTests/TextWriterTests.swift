@@ -40,7 +40,7 @@ struct ShapesEngine: InferenceEngine {
   func scored(_ output: TextOutputFormat, _ lines: [String]) throws -> String {
     let engine = ShapesEngine()
     let format = try TextFormat(
-      signature: engine.signature, input: .ndjson, output: output, mapping: TextFormat.Mapping(), keep: false,
+      signature: engine.signature, input: .ndjson, output: output, mapping: InputMapping(), keep: false,
       onError: .null, maxRecordBytes: 1000, csvHeaderRecord: nil, firstRecord: nil)
     let processor = ScoringProcessor(text: format, engine: engine)
     return String(
@@ -73,7 +73,7 @@ struct ShapesEngine: InferenceEngine {
   @Test func aProcessedBatchGivesItsPayloadBackToThePool() throws {
     let engine = ShapesEngine()
     let format = try TextFormat(
-      signature: engine.signature, input: .ndjson, output: .ndjson, mapping: TextFormat.Mapping(),
+      signature: engine.signature, input: .ndjson, output: .ndjson, mapping: InputMapping(),
       keep: false,
       onError: .fail, maxRecordBytes: 1000, csvHeaderRecord: nil, firstRecord: nil)
     let pool = BufferPool(limit: 1)
@@ -134,7 +134,7 @@ struct ShapesEngine: InferenceEngine {
       maxRecordBytes: 100, skipBlankRecords: true, readSize: 64)
     let engine = SumEngine(features: 2)
     let format = try TextFormat(
-      signature: engine.signature, input: .ndjson, output: .ndjson, mapping: TextFormat.Mapping(), keep: true,
+      signature: engine.signature, input: .ndjson, output: .ndjson, mapping: InputMapping(), keep: true,
       onError: .fail, maxRecordBytes: 100, csvHeaderRecord: nil, firstRecord: nil)
     let counter = Counter()
     let sink = CountingSink(produced: counter, batchBytes: 1)

@@ -112,7 +112,7 @@ struct ArrowColumnReader {
   /// wrong length, a string that is not UTF-8); rows already marked are left.
   /// A null value (not a null list) is `input`'s missing value: left for
   /// `fillNulls` when the input fills it, else refused naming the input.
-  mutating func findProblems(_ problems: inout [String?], for input: TextInput? = nil) {
+  mutating func findProblems(_ problems: inout [String?], for input: InputRow? = nil) {
     // Nulls in the column itself first, then list lengths (which bound the
     // ranges read below), then nulls further down.
     findNulls(depth: 0, &problems, input)
@@ -158,7 +158,7 @@ struct ArrowColumnReader {
     }
   }
 
-  private func findNulls(depth: Int, _ problems: inout [String?], _ input: TextInput?) {
+  private func findNulls(depth: Int, _ problems: inout [String?], _ input: InputRow?) {
     guard view.node(plan.nodes[depth]).nullCount > 0 else { return }
     let isLeaf = depth == lengths.count - 1
     if isLeaf, input?.missing.fills == true { return }

@@ -3,7 +3,7 @@
 public enum ArrowFormat {
   /// The reader for an Arrow input stream of `schema`.
   public static func reader(
-    schema: ArrowSchema, signature: ModelSignature, mapping: TextFormat.Mapping, onError: OnErrorPolicy,
+    schema: ArrowSchema, signature: ModelSignature, mapping: InputMapping, onError: OnErrorPolicy,
     stats: PipelineStats?
   ) throws(PipeError) -> ArrowRecordReader {
     // A free row dimension takes its size from the column feeding the input.
@@ -46,7 +46,7 @@ public enum ArrowFormat {
   ///   - inputMetadata: the input schema's metadata, carried over.
   ///   - modelName: the model file's name, recorded in the schema's metadata.
   public static func writer(
-    engine: any InferenceEngine, outputs selected: [Int], prefix: String, probeInputs: [TextInput],
+    engine: any InferenceEngine, outputs selected: [Int], prefix: String, probeInputs: [InputRow],
     keeping input: ArrowRecordReader?, inputMetadata: [ArrowKeyValue], modelName: String
   ) throws(PipeError) -> ArrowOutputWriter {
     let signature = engine.signature
@@ -78,7 +78,7 @@ public enum ArrowFormat {
   /// and the bytes before its first batch: the command's reader and writer for that pair, in
   /// one call (the tests and the fuzz target score streams with it).
   public static func processor(
-    schema: ArrowSchema, engine: any InferenceEngine, output: String, mapping: TextFormat.Mapping, keep: Bool,
+    schema: ArrowSchema, engine: any InferenceEngine, output: String, mapping: InputMapping, keep: Bool,
     onError: OnErrorPolicy, modelName: String, stats: PipelineStats?
   ) throws(PipeError) -> (ScoringProcessor, preamble: [UInt8]) {
     let reader = try reader(

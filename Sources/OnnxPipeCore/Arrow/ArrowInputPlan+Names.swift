@@ -12,7 +12,7 @@ extension ArrowInputLayout {
   /// The error for `input`, which found no column (`wanted`): with a
   /// multi-input model, every input that found none and every column that fed none.
   static func unmapped(
-    _ input: TextInput, _ wanted: String, inputs: [TextInput], fields: [String: String], names: [String]
+    _ input: InputRow, _ wanted: String, inputs: [InputRow], fields: [String: String], names: [String]
   ) -> PipeError {
     if fields[input.name] != nil || inputs.count == 1 {
       return PipeError(

@@ -132,7 +132,7 @@ struct ArrowColumnPlan: Sendable, Equatable {
 /// One model input fed from an Arrow stream: from one column, or gathered
 /// from several one-value columns (a table of scalar columns x0..x31).
 struct ArrowInputPlan: Sendable, Equatable {
-  let input: TextInput
+  let input: InputRow
   let columns: [ArrowColumnPlan]
 
   var gathers: Bool { columns.count > 1 }
@@ -150,7 +150,7 @@ struct ArrowInputLayout: Sendable {
   /// - Parameters:
   ///   - fields: `--input NAME=COLUMN`.
   ///   - columns: `--columns a,b,c`: the scalar columns gathered into a single input.
-  init(schema: ArrowSchema, inputs: [TextInput], fields: [String: String], columns: [String]?)
+  init(schema: ArrowSchema, inputs: [InputRow], fields: [String: String], columns: [String]?)
     throws(PipeError)
   {
     self.schema = schema
@@ -224,7 +224,7 @@ struct ArrowInputLayout: Sendable {
     self.inputs = plans
   }
 
-  private static func check(_ plan: ArrowColumnPlan, feeds input: TextInput) throws(PipeError) {
+  private static func check(_ plan: ArrowColumnPlan, feeds input: InputRow) throws(PipeError) {
     try checkElement(plan, feeds: input)
     let fixed = plan.elementsPerListItem
     let fits = plan.hasList ? fixed > 0 && input.rowElements % fixed == 0 : fixed == input.rowElements
@@ -236,7 +236,7 @@ struct ArrowInputLayout: Sendable {
     }
   }
 
-  private static func checkElement(_ plan: ArrowColumnPlan, feeds input: TextInput) throws(PipeError) {
+  private static func checkElement(_ plan: ArrowColumnPlan, feeds input: InputRow) throws(PipeError) {
     let element = plan.element
     let fits = element == input.element || (element != .string && input.element != .string)
     guard fits else {

@@ -7,7 +7,7 @@ public struct ArrowRecordReader: RecordReader {
   let stats: PipelineStats?
 
   /// The model's inputs as this stream feeds them (for a probe run).
-  public var inputs: [TextInput] { layout.inputs.map(\.input) }
+  public var inputs: [InputRow] { layout.inputs.map(\.input) }
   /// The stream's schema.
   public var schema: ArrowSchema { layout.schema }
 
@@ -124,7 +124,7 @@ public struct ArrowRecordReader: RecordReader {
   /// Builds the input tensors (over the body where possible) and runs the model.
   /// `inputs`, when given, are the inputs as shaped for this run (a ragged group's).
   private func run(
-    _ readers: [[ArrowColumnReader]], rows good: [Int]?, count: Int, inputs: [TextInput]? = nil,
+    _ readers: [[ArrowColumnReader]], rows good: [Int]?, count: Int, inputs: [InputRow]? = nil,
     engine: any InferenceEngine, outputs: [Int]
   ) throws -> [OutputTensor] {
     var owned: [UnsafeMutableRawBufferPointer] = []

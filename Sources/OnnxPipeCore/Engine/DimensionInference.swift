@@ -103,7 +103,7 @@ extension ArrowSchema {
   }
 }
 
-extension TextFormat.Mapping {
+extension InputMapping {
   /// Sizes the free row dimensions the first data record of a text stream
   /// shows (an NDJSON field's values, or a one-input model's CSV columns:
   /// `--columns`, else the numeric ones), adding them to `pinnedDimensions`

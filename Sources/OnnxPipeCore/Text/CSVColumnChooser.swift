@@ -6,10 +6,10 @@
 /// otherwise a single input takes every numeric column (judged by the first
 /// data record) in order, or every text column if it is a string input.
 struct CSVColumnChooser {
-  let inputs: [TextInput]
+  let inputs: [InputRow]
   let header: [[UInt8]]
   let firstRecord: [UInt8]?
-  let mapping: TextFormat.Mapping
+  let mapping: InputMapping
 
   func choose() throws(PipeError) -> [[Int]] {
     let names = header.map { String(decoding: $0, as: UTF8.self) }

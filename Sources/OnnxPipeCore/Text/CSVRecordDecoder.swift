@@ -83,7 +83,7 @@ enum CSVRecord {
 /// Reads CSV records into input columns, by column index per input element.
 /// Records must already be checked to be valid UTF-8 (`TextBatchProcessor` checks each once).
 struct CSVRecordDecoder: Sendable {
-  let inputs: [TextInput]
+  let inputs: [InputRow]
   /// For each input, the CSV column index of each of its row's elements.
   let columns: [[Int]]
   /// Fields every record must have (the header's count).
@@ -92,7 +92,7 @@ struct CSVRecordDecoder: Sendable {
   /// common numeric CSV): a record of plain numbers is then read in one pass.
   private let fieldsAreOneFloatRow: Bool
 
-  init(inputs: [TextInput], columns: [[Int]], fieldCount: Int) {
+  init(inputs: [InputRow], columns: [[Int]], fieldCount: Int) {
     self.inputs = inputs
     self.columns = columns
     self.fieldCount = fieldCount

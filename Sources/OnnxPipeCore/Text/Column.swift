@@ -1,32 +1,8 @@
-/// One model input as text formats fill it: where its values come from and
-/// how a row is shaped.
-public struct TextInput: Sendable, Equatable {
-  public let index: Int
-  public let name: String
-  public let element: ElementType
-  /// Dimensions after the batch dimension.
-  public internal(set) var rowShape: [Int]
-  /// What a missing value (JSON null, an empty CSV field, an Arrow null) becomes (`--missing`).
-  public var missing: MissingFill = .refuse(hint: "")
-  /// Set when the first row dimension is sized by each record (NDJSON rows
-  /// of different lengths for a free dimension): a row then holds any
-  /// positive multiple of this many values, and `rowShape[0]` is only the first record's.
-  public var raggedStride: Int?
-  public var rowElements: Int { rowShape.reduce(1, *) }
-
-  /// This input with its first row dimension `rows` long (a ragged group's length).
-  func resized(rows: Int) -> TextInput {
-    var resized = self
-    if !resized.rowShape.isEmpty { resized.rowShape[0] = rows }
-    return resized
-  }
-}
-
 /// Collects one input's values for a batch, row by row, already in the
 /// tensor's little-endian byte layout (or as strings), so the engine can run
 /// on it directly.
 struct Column {
-  let input: TextInput
+  let input: InputRow
   /// Little-endian element bytes, for every fixed-width type but float32.
   private var byteStorage: [UInt8] = []
   /// float32 elements, kept typed: the common case, appended without byte shuffling.
@@ -37,7 +13,7 @@ struct Column {
   /// `count` when the row in progress began (`beginRow`).
   private var rowStart = 0
 
-  init(_ input: TextInput, rowCapacity: Int) {
+  init(_ input: InputRow, rowCapacity: Int) {
     self.input = input
     if input.element == .float32 {
       floats.reserveCapacity(rowCapacity * input.rowElements)

@@ -11,7 +11,7 @@
 /// missing values (`MissingFill`). Records must already be checked to be
 /// valid UTF-8 (`TextBatchProcessor` checks each once).
 struct NDJSONRecordDecoder: Sendable {
-  let inputs: [TextInput]
+  let inputs: [InputRow]
   /// Per input, the path of field names (UTF-8) that holds it.
   let paths: [[[UInt8]]]
   /// Top-level keys a record must not have: the output names `--keep` adds to it.
@@ -24,7 +24,7 @@ struct NDJSONRecordDecoder: Sendable {
   /// - Parameters:
   ///   - fields: input name to dotted field path, for inputs not named as their field.
   ///   - reservedKeys: output names written into the kept record (`--keep`), which would repeat its key.
-  init(inputs: [TextInput], fields: [String: String], reservedKeys: [[UInt8]] = []) {
+  init(inputs: [InputRow], fields: [String: String], reservedKeys: [[UInt8]] = []) {
     self.inputs = inputs
     self.reservedKeys = reservedKeys
     paths = inputs.map { input in

@@ -8,14 +8,14 @@ extension TextFormat {
   /// Runs the model once on a row of zeros (empty strings) and records each
   /// output's elements per row and map keys, which name the CSV columns.
   /// `inputs` gives the rows to run on when this format does not read the input (another format does).
-  public mutating func probeOutputs(engine: any InferenceEngine, inputs: [TextInput]? = nil) throws(PipeError)
+  public mutating func probeOutputs(engine: any InferenceEngine, inputs: [InputRow]? = nil) throws(PipeError)
   {
     learnOutputs(
       from: try Self.probe(engine: engine, inputs: inputs ?? self.inputs, outputs: outputs.map(\.index)))
   }
 
   /// One run of the model on a row of zeros (empty strings) of `inputs`.
-  static func probe(engine: any InferenceEngine, inputs: [TextInput], outputs: [Int]) throws(PipeError)
+  static func probe(engine: any InferenceEngine, inputs: [InputRow], outputs: [Int]) throws(PipeError)
     -> [OutputTensor]
   {
     var columns = inputs.map { Column($0, rowCapacity: 1) }

@@ -51,7 +51,7 @@ public struct TextFormat: Sendable {
 
   public let input: TextInputFormat
   public let output: TextOutputFormat
-  public internal(set) var inputs: [TextInput]
+  public internal(set) var inputs: [InputRow]
   public internal(set) var outputs: [TextOutput]
   /// Each output's `"name":` as JSON, escaped once instead of on every record.
   let jsonKeys: [[UInt8]]
@@ -66,43 +66,12 @@ public struct TextFormat: Sendable {
   /// `--prefix`: already part of each `outputs[i].name`; kept for Arrow output's column names.
   public let outputPrefix: String
 
-  /// Options that choose fields and columns.
-  public struct Mapping: Sendable {
-    /// `--input NAME=FIELD`: input name to field (NDJSON dotted path, or CSV column).
-    public var fields: [String: String] = [:]
-    /// `--columns a,b,c`: CSV columns feeding the inputs, in model order.
-    public var columns: [String]?
-    /// `--dim NAME=SIZE`.
-    public var pinnedDimensions: [String: Int] = [:]
-    /// `--outputs`.
-    public var outputNames: [String]?
-    /// `--prefix`: put before each output's name where it is written.
-    public var outputPrefix: String
-    /// Keys of `pinnedDimensions` (`INPUT:AXIS`) sized from the first record, not by `--dim`:
-    /// NDJSON rows may then differ in that dimension, record by record.
-    public var dataSizedDimensions: Set<String> = []
-    /// `--missing`: what a missing value becomes in each input.
-    public var missing: MissingValuePolicy
-
-    public init(
-      fields: [String: String] = [:], columns: [String]? = nil, pinnedDimensions: [String: Int] = [:],
-      outputNames: [String]? = nil, outputPrefix: String = "", missing: MissingValuePolicy = .init()
-    ) {
-      self.fields = fields
-      self.columns = columns
-      self.pinnedDimensions = pinnedDimensions
-      self.outputNames = outputNames
-      self.outputPrefix = outputPrefix
-      self.missing = missing
-    }
-  }
-
   /// Builds the layout.
   /// - Parameters:
   ///   - csvHeaderRecord: the CSV header line (CSV input), nil under `CSVHeaderPolicy.absent`.
   ///   - firstRecord: the first CSV data record, to tell numeric from text columns.
   public init(
-    signature: ModelSignature, input: TextInputFormat, output: TextOutputFormat, mapping: Mapping,
+    signature: ModelSignature, input: TextInputFormat, output: TextOutputFormat, mapping: InputMapping,
     keep: Bool, onError: OnErrorPolicy, maxRecordBytes: Int, csvHeaderRecord: [UInt8]? = nil,
     csvHeaderPolicy: CSVHeaderPolicy = .detect, firstRecord: [UInt8]? = nil
   ) throws(PipeError) {
@@ -225,7 +194,7 @@ public struct TextFormat: Sendable {
   }
 
   private static func textInputs(_ signature: ModelSignature, pinned: [String: Int]) throws(PipeError)
-    -> [TextInput]
+    -> [InputRow]
   {
     let inputs = try signature.inputRows(pinned: pinned, format: "text formats")
     if let input = inputs.first(where: { [.float16, .bfloat16].contains($0.element) }) {
