@@ -118,6 +118,10 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   /// Runs to the end of the stream, the first error, or an interrupt.
   /// Blocks the calling thread, which becomes the writer.
   public func run() -> PipelineOutcome {
+    let cpuAtStart = processCPUNanoseconds()
+    defer {
+      stats.pipelineCPUNanoseconds.store(Int(processCPUNanoseconds() &- cpuAtStart), ordering: .relaxed)
+    }
     let reader = OwnedThread { [self] in readLoop() }
     let workers = (0..<configuration.workers).map { _ in OwnedThread { [self] in workLoop() } }
     let outcome = writeLoop()
@@ -146,6 +150,8 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   // MARK: reader
 
   private func readLoop() {
+    // The thread is the reader's alone: its whole CPU time is the reader stage's.
+    defer { stats.readerCPUNanoseconds.store(Int(threadCPUNanoseconds()), ordering: .relaxed) }
     while true {
       let open = lock.withLock {
         while !window.hasRoom && !window.isClosed { lock.wait(Self.roomCondition) }
@@ -202,6 +208,11 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   // MARK: writer
 
   private func writeLoop() -> PipelineOutcome {
+    // The calling thread did other work before (loading the model): count this loop's share only.
+    let cpuAtStart = threadCPUNanoseconds()
+    defer {
+      stats.writerCPUNanoseconds.store(Int(threadCPUNanoseconds() &- cpuAtStart), ordering: .relaxed)
+    }
     var buffer: [UInt8] = configuration.preamble
     buffer.reserveCapacity(configuration.writeBufferBytes)
     var pendingLatencies: [UInt64] = []

@@ -62,7 +62,7 @@ enum FastFloats {
   /// 10^0 ... 10^19, all exact in a Double. Callers take its buffer once per
   /// row: a `switch` over literals here made the compiler keep the constants
   /// in vector registers and shuffle all of them around every conversion.
-  private static let powersOfTen: [Double] = [
+  static let powersOfTen: [Double] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
     1e19,
   ]
@@ -73,8 +73,106 @@ enum FastFloats {
   }
 
   /// The plain number at `index`, moving `index` past it; nil (index unspecified) otherwise.
+  ///
+  /// Eight bytes at a time where at least 32 bytes are left (`wordNumber`: no branch per digit or on
+  /// the sign, whose misprediction cost more than the digits on random rows); byte by byte otherwise,
+  /// and for whatever the word path leaves (`bytewiseNumber`, which decides those alone).
   @inline(__always)
   static func number(
+    _ base: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int, _ powers: UnsafeBufferPointer<Double>
+  ) -> Float? {
+    if index + 32 <= end, let value = wordNumber(base, &index, end, powers) { return value }
+    return bytewiseNumber(base, &index, end, powers)
+  }
+
+  /// The common number — at most 7 integer digits, a fraction, at most 19 digits in all, no exponent —
+  /// read eight bytes at a time; nil, with `index` unmoved, for anything else. Gives exactly what
+  /// `bytewiseNumber` gives for what it accepts: the same mantissa, fraction length and end.
+  /// Needs 32 bytes from `index` on (it reads at most 17 past the integer part's end, 24 for a long fraction).
+  @inline(__always)
+  static func wordNumber(
+    _ base: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int, _ powers: UnsafeBufferPointer<Double>
+  ) -> Float? {
+    let negative = base[index] == UInt8(ascii: "-")
+    let start = index &+ (negative ? 1 : 0)
+    let head = load(base, start)
+    let integerDigits = leadingDigits(head)
+    // None, or eight and maybe more (left to the byte loop); a leading zero is JSON's "0" alone.
+    guard UInt(bitPattern: integerDigits &- 1) < 7,
+      integerDigits == 1 || UInt8(truncatingIfNeeded: head) != UInt8(ascii: "0")
+    else { return nil }
+    var position = start &+ integerDigits
+    var mantissa: UInt64
+    var fraction = 0
+    if UInt8(truncatingIfNeeded: head &>> UInt64(8 &* integerDigits)) == UInt8(ascii: ".") {
+      let tail = load(base, position &+ 1)
+      let fractionDigits = leadingDigits(tail)
+      guard fractionDigits > 0 else { return nil }
+      if integerDigits &+ fractionDigits <= 8 {
+        // The common case: integer and fraction digits joined into one word, converted at once.
+        let integerBytes = head & ((1 &<< UInt64(8 &* integerDigits)) &- 1)
+        mantissa = digitsValue(
+          integerBytes | tail &<< UInt64(8 &* integerDigits), integerDigits &+ fractionDigits)
+        fraction = fractionDigits
+        position &+= 1 &+ fractionDigits
+      } else {
+        // A long fraction (a float32 printed with 17 digits): a word of its digits at a time.
+        mantissa = digitsValue(head, integerDigits)
+        var digits = mantissa == 0 ? 0 : integerDigits  // a leading 0 is not significant, as in the byte loop
+        position &+= 1
+        var count: Int
+        repeat {
+          guard position &+ 8 <= end else { return nil }
+          let word = load(base, position)
+          count = leadingDigits(word)
+          mantissa = mantissa &* UInt64(powers[count]) &+ digitsValue(word, count)
+          digits &+= count
+          fraction &+= count
+          position &+= count
+        } while count == 8 && digits < 19
+        guard digits <= 19, position < end else { return nil }
+      }
+    } else {
+      mantissa = digitsValue(head, integerDigits)
+    }
+    // No digit beyond 19 and no exponent: those the byte loop declines too.
+    let next = base[position]
+    guard next &- UInt8(ascii: "0") >= 10, next | 0x20 != UInt8(ascii: "e") else { return nil }
+    guard let magnitude = float(mantissa, dividedBy: powers[fraction]) else { return nil }
+    index = position
+    return Float(bitPattern: magnitude.bitPattern | (negative ? 0x8000_0000 : 0))
+  }
+
+  /// The eight bytes at `position`, the first one lowest.
+  @inline(__always)
+  private static func load(_ base: UnsafePointer<UInt8>, _ position: Int) -> UInt64 {
+    UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+  }
+
+  /// How many of `word`'s bytes, from the first, are ASCII digits before the first that is not (0...8).
+  ///
+  /// A byte's flag is exact when no borrow or carry comes into it, which holds up to and including
+  /// the first non-digit: digits neither borrow (they are >= '0') nor carry (<= '9' + 0x46 < 0x100).
+  @inline(__always)
+  static func leadingDigits(_ word: UInt64) -> Int {
+    let flags = ((word &- 0x3030_3030_3030_3030) | (word &+ 0x4646_4646_4646_4646)) & 0x8080_8080_8080_8080
+    return flags.trailingZeroBitCount &>> 3
+  }
+
+  /// The number the first `count` bytes of `word` spell (all ASCII digits; 0 for none). The digits
+  /// are shifted to the word's top, below zeros, and combined in three multiplies (SWAR).
+  @inline(__always)
+  static func digitsValue(_ word: UInt64, _ count: Int) -> UInt64 {
+    // Smart shift: by 64 (no digits) gives 0. Bytes past `count` may hold borrows; they go out.
+    var value = (word &- 0x3030_3030_3030_3030) << UInt64(64 &- 8 &* count)
+    value = (value &* 2561) >> 8
+    value = ((value & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
+    return ((value & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
+  }
+
+  /// `number`'s byte loop, for the end of a row and for every form `wordNumber` leaves.
+  @inline(__always)
+  static func bytewiseNumber(
     _ base: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int, _ powers: UnsafeBufferPointer<Double>
   ) -> Float? {
     guard index < end else { return nil }
