@@ -75,7 +75,7 @@ final class ProgressReporter: Sendable {
   /// two serial stages; T / R and T / W are the cores at which the reader or the writer would cap it.
   private var stageTimes: String {
     func seconds(_ counter: borrowing Atomic<Int>) -> String {
-      Format.fixed(Double(counter.load(ordering: .relaxed)) / 1e9, 3)
+      Format.fixed(Double(counter.load(ordering: .relaxed)) / 1e9, 6)
     }
     return " pipeline_cpu_s=\(seconds(stats.pipelineCPUNanoseconds))"
       + " reader_cpu_s=\(seconds(stats.readerCPUNanoseconds)) writer_cpu_s=\(seconds(stats.writerCPUNanoseconds))"
