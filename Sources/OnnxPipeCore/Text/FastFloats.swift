@@ -21,17 +21,27 @@ enum FastFloats {
     guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
     return powersOfTen.withUnsafeBufferPointer { powers -> Int? in
       let end = bytes.count
-      var index = start + 1
+      let wordLimit = end &- 32  // the word path needs 32 bytes from a number's start
+      var index = start &+ 1
       var count = 0
       while true {
-        skipSpaces(base, &index, end)
-        guard count < out.count, let value = number(base, &index, end, powers) else { return nil }
-        out[count] = value
-        count += 1
-        skipSpaces(base, &index, end)
+        if index < end, base[index] == 0x20 || base[index] == 0x09 { skipSpaces(base, &index, end) }
+        guard count < out.count else { return nil }
+        if index <= wordLimit, let value = wordNumber(base, &index, end, powers) {
+          out[count] = value
+        } else {
+          guard let value = bytewiseNumber(base, &index, end, powers) else { return nil }
+          out[count] = value
+        }
+        count &+= 1
         guard index < end else { return nil }
-        let separator = base[index]
-        index += 1
+        var separator = base[index]
+        if separator == 0x20 || separator == 0x09 {
+          skipSpaces(base, &index, end)
+          guard index < end else { return nil }
+          separator = base[index]
+        }
+        index &+= 1
         if separator == UInt8(ascii: ",") { continue }
         guard separator == UInt8(ascii: "]"), count == out.count else { return nil }
         return index
@@ -47,13 +57,21 @@ enum FastFloats {
     guard let base = record.baseAddress?.assumingMemoryBound(to: UInt8.self), !out.isEmpty else { return nil }
     return powersOfTen.withUnsafeBufferPointer { powers -> Int? in
       let end = record.count
+      let wordLimit = end &- 32  // the word path needs 32 bytes from a number's start
+      let last = out.count &- 1
       var index = 0
-      for position in 0..<out.count {
-        guard let value = number(base, &index, end, powers) else { return nil }
-        out[position] = value
-        if position + 1 == out.count { break }
+      var position = 0
+      while true {
+        if index <= wordLimit, let value = wordNumber(base, &index, end, powers) {
+          out[position] = value
+        } else {
+          guard let value = bytewiseNumber(base, &index, end, powers) else { return nil }
+          out[position] = value
+        }
+        if position == last { break }
         guard index < end, base[index] == UInt8(ascii: ",") else { return nil }
-        index += 1
+        index &+= 1
+        position &+= 1
       }
       return index == end ? end : nil
     }
