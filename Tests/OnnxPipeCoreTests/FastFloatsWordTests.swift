@@ -79,7 +79,13 @@ extension String {
         #expect(number?.bits == bytewise?.bits && number?.end == bytewise?.end, "\(text)\(context)")
         if let word = readNumber(text, then: context, FastFloats.wordNumber) {
           words += 1
-          #expect(word.bits == bytewise?.bits && word.end == bytewise?.end, "word path: \(text)\(context)")
+          // Where the text goes on past what the word path read, the byte loop must decline it.
+          let next = Array((text + context).utf8 + [0]).dropFirst(word.end).first!
+          if FastFloats.continuesNumber(next) {
+            #expect(bytewise == nil, "word path stopped inside a number: \(text)\(context)")
+          } else {
+            #expect(word.bits == bytewise?.bits && word.end == bytewise?.end, "word path: \(text)\(context)")
+          }
         }
       }
     }
@@ -114,7 +120,41 @@ extension String {
     "1.4e-45", "340282350000000000000000000000000000000",
   ])
   func unusualFormsAreLeftToTheByteLoop(text: String) {
-    #expect(readNumber(text, then: ",", FastFloats.wordNumber) == nil, "\(text)")
+    // Declined, or read only up to where the text goes on (which a row's reader then refuses).
+    if let word = readNumber(text, then: ",", FastFloats.wordNumber) {
+      #expect(FastFloats.continuesNumber(Array(text.utf8)[word.end]), "\(text)")
+    }
+    let number = readNumber(text, then: ",", FastFloats.number)
+    let bytewise = readNumber(text, then: ",", FastFloats.bytewiseNumber)
+    #expect(number?.bits == bytewise?.bits && number?.end == bytewise?.end, "\(text)")
+  }
+
+  /// A row with one number the fast paths leave (an exponent, a 20th digit, a leading zero...)
+  /// anywhere in it is refused whole, and goes to the general path.
+  @Test func rowsWithAnUnusualNumberAreRefused() {
+    var generator = SystemRandomNumberGenerator()
+    let unusual = [
+      "1.5e3", "2E-3", "12345678901234567890", "0.12345678901234567890", "-0.189053387e1", "01.5", "1.",
+      ".5", "NaN", "1..2", "-", "0x10", "1.0e-40",
+    ]
+    for text in unusual {
+      for _ in 0..<20 {
+        var texts = (0..<32).map { _ in String(Float(Double.random(in: -9...9, using: &generator))) }
+        texts[Int.random(in: 0..<32, using: &generator)] = text
+        let csv = Array(texts.joined(separator: ",").utf8)
+        var fields = [Float](repeating: .nan, count: 32)
+        let end = csv.withUnsafeBytes { raw in
+          fields.withUnsafeMutableBufferPointer { FastFloats.readFields(raw, into: $0) }
+        }
+        #expect(end == nil, "CSV row with \(text)")
+        let json = Array(("[" + texts.joined(separator: ",") + "]").utf8)
+        var elements = [Float](repeating: .nan, count: 32)
+        let jsonEnd = json.withUnsafeBytes { raw in
+          elements.withUnsafeMutableBufferPointer { FastFloats.readArray(raw, at: 0, into: $0) }
+        }
+        #expect(jsonEnd == nil, "JSON row with \(text)")
+      }
+    }
   }
 
   /// Whole rows long enough for the word path: every value strtof's, and the same rows refused.

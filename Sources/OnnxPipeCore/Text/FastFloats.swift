@@ -25,13 +25,18 @@ enum FastFloats {
       var index = start &+ 1
       var count = 0
       while true {
-        if index < end, base[index] == 0x20 || base[index] == 0x09 { skipSpaces(base, &index, end) }
         guard count < out.count else { return nil }
         if index <= wordLimit, let value = wordNumber(base, &index, end, powers) {
           out[count] = value
         } else {
-          guard let value = bytewiseNumber(base, &index, end, powers) else { return nil }
-          out[count] = value
+          // Spaces before the number (the word path declines them), or a number it leaves.
+          skipSpaces(base, &index, end)
+          if index <= wordLimit, let value = wordNumber(base, &index, end, powers) {
+            out[count] = value
+          } else {
+            guard let value = bytewiseNumber(base, &index, end, powers) else { return nil }
+            out[count] = value
+          }
         }
         count &+= 1
         guard index < end else { return nil }
@@ -95,17 +100,34 @@ enum FastFloats {
   /// Eight bytes at a time where at least 32 bytes are left (`wordNumber`: no branch per digit or on
   /// the sign, whose misprediction cost more than the digits on random rows); byte by byte otherwise,
   /// and for whatever the word path leaves (`bytewiseNumber`, which decides those alone).
+  /// The rows' readers call the two paths themselves, and leave the word path's last check (the
+  /// byte after the number) to their separator test; this is the two composed, number by number.
   @inline(__always)
   static func number(
     _ base: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int, _ powers: UnsafeBufferPointer<Double>
   ) -> Float? {
-    if index + 32 <= end, let value = wordNumber(base, &index, end, powers) { return value }
+    var position = index
+    if index + 32 <= end, let value = wordNumber(base, &position, end, powers),
+      !continuesNumber(base[position])
+    {
+      index = position
+      return value
+    }
     return bytewiseNumber(base, &index, end, powers)
+  }
+
+  /// Whether a number's text goes on with `byte`: a digit (past the 19 the paths read) or an exponent.
+  /// The byte loop declines such a number; a row's reader refuses it for want of a separator.
+  @inline(__always)
+  static func continuesNumber(_ byte: UInt8) -> Bool {
+    byte &- UInt8(ascii: "0") < 10 || byte | 0x20 == UInt8(ascii: "e")
   }
 
   /// The common number — at most 7 integer digits, a fraction, at most 19 digits in all, no exponent —
   /// read eight bytes at a time; nil, with `index` unmoved, for anything else. Gives exactly what
-  /// `bytewiseNumber` gives for what it accepts: the same mantissa, fraction length and end.
+  /// `bytewiseNumber` gives for what it accepts (the same mantissa, fraction length and end) unless
+  /// the text goes on (`continuesNumber`: a 20th digit, an exponent), which it does not look at: the
+  /// byte loop declines those, and a row's reader refuses them, finding no separator there.
   /// Needs 32 bytes from `index` on (it reads at most 17 past the integer part's end, 24 for a long fraction).
   @inline(__always)
   static func wordNumber(
@@ -153,9 +175,6 @@ enum FastFloats {
     } else {
       mantissa = digitsValue(head, integerDigits)
     }
-    // No digit beyond 19 and no exponent: those the byte loop declines too.
-    let next = base[position]
-    guard next &- UInt8(ascii: "0") >= 10, next | 0x20 != UInt8(ascii: "e") else { return nil }
     guard let magnitude = float(mantissa, dividedBy: powers[fraction]) else { return nil }
     index = position
     return Float(bitPattern: magnitude.bitPattern | (negative ? 0x8000_0000 : 0))
