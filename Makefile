@@ -43,7 +43,7 @@ test: deps format-check lint-man
 interop:
 	ONNXPIPE=.build/debug/onnxpipe $(PYTHON) -m unittest -v Tests/Interop/test_arrow.py \
 	  Tests/Interop/test_arrow_ecosystem.py Tests/Interop/test_arrow_integration.py Tests/Interop/test_metrics.py \
-	  Tests/Interop/test_dataframe.py
+	  Tests/Interop/test_dataframe.py Tests/Interop/test_format_matrix.py
 
 # --metrics served by Debian's prometheus-node-exporter (textfile collector) and scraped on loopback.
 test-metrics: deps

@@ -101,11 +101,18 @@ enum BenchCommand {
     } catch {
       throw PipeError(.data, "bench: model run failed: \(error)")
     }
+    // A model onnxpipe runs on a session per worker (`SessionPoolEngine`) gets one per thread here too,
+    // made before the clock starts.
+    let sessions = (0..<workers).map { index in
+      guard index > 0, session.modelData != nil, let sibling = try? session.sibling() else { return session }
+      _ = try? sibling.run(inputSets[0], outputIndices: outputs)  // warm-up, as the first one had
+      return sibling
+    }
     let next = Atomic<Int>(0)
     let failure = Mutex<String?>(nil)
     let started = monotonicNanoseconds()
     let layouts = outputLayouts
-    let threads = (0..<workers).map { _ in
+    let threads = sessions.map { session in
       OwnedThread {
         do {
           let buffers = (layouts ?? []).map { element, shape in

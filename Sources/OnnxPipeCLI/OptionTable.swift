@@ -43,7 +43,7 @@ extension OptionSpec {
       "Input format: raw (default), arrow, ndjson, csv or lines."),
     OptionSpec(
       "out", value: "FORMAT", commands: [.score],
-      "Output format: raw for raw input; arrow, ndjson or csv for the others (default: arrow for arrow, else ndjson)."
+      "Output format: raw, arrow, ndjson or csv, with any input (default: the input's for raw and arrow, else ndjson)."
     ),
     OptionSpec(
       "format", short: "f", value: "FORMAT", commands: [.score],

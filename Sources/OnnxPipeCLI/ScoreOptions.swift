@@ -82,11 +82,6 @@ public struct ScoreOptions: Sendable, Equatable {
       let option = parsed.has("out") ? "out" : "format"
       throw PipeError(.usage, "--\(option): unknown format '\(output)' (known: raw, arrow, ndjson, csv)")
     }
-    if (input == "raw") != (output == "raw") {
-      throw PipeError(
-        .usage,
-        "--in \(input) --out \(output): raw frames in and out go together; Arrow and text formats mix freely")
-    }
     keep = parsed.has("keep")
     fields = [:]
     for item in parsed.values["input"] ?? [] {
@@ -114,6 +109,10 @@ public struct ScoreOptions: Sendable, Equatable {
       throw PipeError(.usage, "--on-error: expected fail, skip or null, got '\(policy)'")
     }
     self.onError = onError
+    if output == "raw" && onError == .null {
+      throw PipeError(
+        .usage, "--on-error null with --out raw: raw frames have no nulls; use --on-error skip or fail")
+    }
     errorsPath = parsed.value("errors")
     maxRecordBytes =
       try parsed.value("max-record-bytes").map { (text) throws(PipeError) in
@@ -129,6 +128,11 @@ public struct ScoreOptions: Sendable, Equatable {
         throw PipeError(
           .usage, "--\(option) applies to text formats and Arrow (--in ndjson, csv, lines or arrow)")
       }
+    }
+    if output == "raw" && keep {
+      throw PipeError(
+        .usage,
+        "--keep with --out raw: raw frames carry only the model's outputs; use --out ndjson, csv or arrow")
     }
     if input == "arrow" {
       for option in ["batch-size", "max-delay", "max-record-bytes"] where parsed.has(option) {

@@ -21,7 +21,7 @@ extension TensorSpec {
 extension ModelSignature {
   /// Each input's element type and row shape, for formats that build rows
   /// (text, Arrow); `format` names the format in messages.
-  func inputRows(pinned: [String: Int], format: String) throws(PipeError) -> [TextInput] {
+  public func inputRows(pinned: [String: Int], format: String) throws(PipeError) -> [TextInput] {
     var rows: [TextInput] = []
     for (index, spec) in inputs.enumerated() {
       let (element, row) = try spec.inputRow(pinned: pinned, format: format)
@@ -33,7 +33,7 @@ extension ModelSignature {
 
   /// The outputs to write (`--outputs`), as indices into `outputs`: the
   /// named ones in that order, or every tensor and sequence-of-maps output.
-  func selectOutputs(_ names: [String]?) throws(PipeError) -> [Int] {
+  public func selectOutputs(_ names: [String]?) throws(PipeError) -> [Int] {
     guard let names else {
       return outputs.indices.filter { index in
         if case .other = outputs[index].kind { return outputs[index].isSequenceOfMaps }

@@ -20,18 +20,60 @@ public final class Session: @unchecked Sendable {
   /// The model's metadata (producer, graph name, ...).
   public let metadata: ModelMetadata
 
+  /// The options the session was created with.
+  public let options: SessionOptions
+  /// The model's bytes when the session was created from memory (`init(modelData:)`), so that
+  /// `sibling()` can make another session of exactly this model; nil when loaded from a path.
+  public let modelData: [UInt8]?
+
   /// Loads the model at `path`.
-  public init(
+  public convenience init(
     modelPath path: String, options: SessionOptions = SessionOptions(),
     environment: Environment = .shared
+  ) throws(ORTError) {
+    try self.init(options: options, modelData: nil, environment: environment) { env, optionsHandle, session in
+      ort.CreateSession!(env, path, optionsHandle, session)
+    }
+  }
+
+  /// Loads the model from `modelData` (an `.onnx` file's bytes), which the session keeps for `sibling()`.
+  ///
+  /// A model whose weights live in external data files cannot be loaded this way (there is no
+  /// path to find them from).
+  public convenience init(
+    modelData: [UInt8], options: SessionOptions = SessionOptions(), environment: Environment = .shared
+  ) throws(ORTError) {
+    try self.init(options: options, modelData: modelData, environment: environment) {
+      env, optionsHandle, session in
+      modelData.withUnsafeBytes { bytes in
+        ort.CreateSessionFromArray!(env, bytes.baseAddress, bytes.count, optionsHandle, session)
+      }
+    }
+  }
+
+  /// Another session of the same model with the same options and environment: its own kernels
+  /// and their state (RE2's caches, locales), so that runs on it share nothing with this one's.
+  /// Needs `modelData`.
+  public func sibling() throws(ORTError) -> Session {
+    guard let modelData else {
+      throw ORTError(code: .invalidArgument, message: "a sibling session needs the model's bytes")
+    }
+    return try Session(modelData: modelData, options: options, environment: environment)
+  }
+
+  private init(
+    options: SessionOptions, modelData: [UInt8]?, environment: Environment,
+    create: (OpaquePointer, OpaquePointer, UnsafeMutablePointer<OpaquePointer?>) -> OpaquePointer?
   ) throws(ORTError) {
     let optionsHandle = try SessionOptionsHandle(options)
     var session: OpaquePointer?
     try environment.withUnsafeHandle { (env) throws(ORTError) in
-      try check(ort.CreateSession!(env, path, optionsHandle.handle, &session))
+      try check(create(env, optionsHandle.handle, &session))
     }
     self.handle = session!
     self.environment = environment
+    self.options = options
+    self.modelData = modelData
     do {
       let (inputNames, inputs) = try Self.namesAndTypes(
         handle, count: ort.SessionGetInputCount!, name: ort.SessionGetInputName!,

@@ -51,10 +51,25 @@ public final class Value: @unchecked Sendable {
       ort.CreateTensorAsOrtValue!(
         defaultAllocator, dims, dims.count, ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING, &value))
     let tensor = Value(taking: value!)
-    let copies = strings.map { strdup($0) }
-    defer { copies.forEach { free($0) } }
-    let pointers = copies.map { UnsafePointer($0) }
-    try check(ort.FillStringTensor!(tensor.handle, pointers, pointers.count))
+    // Each string's bytes go straight into the tensor's own string (one call and one copy per
+    // element; strdup and FillStringTensor cost a copy, a strlen and a free more). Up to the first
+    // NUL, as a C string would have been.
+    for (index, string) in strings.enumerated() {
+      var string = string
+      let status = string.withUTF8 { utf8 -> OpaquePointer? in
+        var length = utf8.count
+        if let start = utf8.baseAddress, let nul = memchr(start, 0, utf8.count) {
+          length = UnsafeRawPointer(nul) - UnsafeRawPointer(start)
+        }
+        var buffer: UnsafeMutablePointer<CChar>?
+        let status = ort.GetResizedStringTensorElementBuffer!(tensor.handle, index, length, &buffer)
+        if status == nil, length > 0 {
+          UnsafeMutableRawPointer(buffer!).copyMemory(from: utf8.baseAddress!, byteCount: length)
+        }
+        return status
+      }
+      try check(status)
+    }
     return tensor
   }
 }

@@ -129,8 +129,12 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
       "onnxpipe: --format: unknown format 'xml' (known: raw, arrow, ndjson, csv, lines)"
     ),
     (
-      ["--in", "ndjson", "--out", "raw", "m.onnx"],
-      "onnxpipe: --in ndjson --out raw: raw frames in and out go together; Arrow and text formats mix freely"
+      ["--in", "ndjson", "--out", "raw", "--keep", "m.onnx"],
+      "onnxpipe: --keep with --out raw: raw frames carry only the model's outputs; use --out ndjson, csv or arrow"
+    ),
+    (
+      ["--in", "csv", "--out", "raw", "--on-error", "null", "m.onnx"],
+      "onnxpipe: --on-error null with --out raw: raw frames have no nulls; use --on-error skip or fail"
     ),
     (
       ["--keep", "m.onnx"],

@@ -46,7 +46,7 @@ final class TokenEngine: InferenceEngine, Sendable {
       #"{"tokens":[1,2,3]}"#, #"{"tokens":[10]}"#, #"{"tokens":[4,5,6]}"#, #"{"tokens":[]}"#,
       #"{"tokens":[7,8]}"#, #"{"tokens":[20]}"#,
     ]
-    let scored = try TextBatchProcessor(format: format, engine: engine).process(textBatch(lines))
+    let scored = try ScoringProcessor(text: format, engine: engine).process(textBatch(lines))
     #expect(
       String(decoding: scored.bytes, as: UTF8.self)
         == """
@@ -69,7 +69,7 @@ final class TokenEngine: InferenceEngine, Sendable {
       signature: engine.signature, input: .ndjson, output: .ndjson,
       mapping: TextFormat.Mapping(pinnedDimensions: ["seq": 3]), keep: false, onError: .skip,
       maxRecordBytes: 1000)
-    let scored = try TextBatchProcessor(format: format, engine: engine)
+    let scored = try ScoringProcessor(text: format, engine: engine)
       .process(textBatch([#"{"tokens":[1,2,3]}"#, #"{"tokens":[10]}"#]))
     #expect(String(decoding: scored.bytes, as: UTF8.self) == "{\"total\":6.0,\"length\":3.0}\n")
     #expect(scored.rejected == 1)

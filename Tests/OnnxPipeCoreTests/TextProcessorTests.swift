@@ -43,13 +43,13 @@ func textBatch(_ lines: [String], firstLine: Int = 1) -> Batch {
 func processor(
   input: TextInputFormat = .ndjson, output: TextOutputFormat = .ndjson, keep: Bool = false,
   onError: OnErrorPolicy = .fail, header: String? = nil, first: String? = nil
-) throws -> TextBatchProcessor {
+) throws -> ScoringProcessor {
   let engine = SumEngine(features: 2)
   let format = try TextFormat(
     signature: engine.signature, input: input, output: output, mapping: TextFormat.Mapping(), keep: keep,
     onError: onError, maxRecordBytes: 1000, csvHeaderRecord: header.map { Array($0.utf8) },
     firstRecord: first.map { Array($0.utf8) })
-  return TextBatchProcessor(format: format, engine: engine)
+  return ScoringProcessor(text: format, engine: engine)
 }
 
 @Suite struct TextProcessorTests {
@@ -84,7 +84,7 @@ func processor(
 
   @Test func keepWrapsALineAndCSVKeepsItsColumns() throws {
     let csv = try processor(input: .csv, output: .csv, keep: true, header: "id,a,b", first: "x,1,2")
-    #expect(String(decoding: csv.format.outputHeader(), as: UTF8.self) == "id,a,b,sum,label\n")
+    #expect(String(decoding: csv.writer.preamble, as: UTF8.self) == "id,a,b,sum,label\n")
     let scored = try csv.process(textBatch(["x,1,2", "\"y,z\",0.5,-1"]))
     #expect(String(decoding: scored.bytes, as: UTF8.self) == "x,1,2,3.0,1\n\"y,z\",0.5,-1,-0.5,0\n")
     let json = try processor(input: .csv, output: .ndjson, keep: true, header: "id,a,b", first: "x,1,2")

@@ -42,7 +42,7 @@ struct ShapesEngine: InferenceEngine {
     let format = try TextFormat(
       signature: engine.signature, input: .ndjson, output: output, mapping: TextFormat.Mapping(), keep: false,
       onError: .null, maxRecordBytes: 1000, csvHeaderRecord: nil, firstRecord: nil)
-    let processor = TextBatchProcessor(format: format, engine: engine)
+    let processor = ScoringProcessor(text: format, engine: engine)
     return String(
       decoding: format.outputHeader() + (try processor.process(textBatch(lines))).bytes, as: UTF8.self)
   }
@@ -77,7 +77,7 @@ struct ShapesEngine: InferenceEngine {
       keep: false,
       onError: .fail, maxRecordBytes: 1000, csvHeaderRecord: nil, firstRecord: nil)
     let pool = BufferPool(limit: 1)
-    let processor = TextBatchProcessor(format: format, engine: engine, bufferPool: pool)
+    let processor = ScoringProcessor(text: format, engine: engine, bufferPool: pool)
     var batch: Batch? = textBatch([#"{"x":[1]}"#])
     let address = batch!.payload.withUnsafeBytes { $0.baseAddress }
     _ = try processor.process(batch!)
@@ -140,7 +140,7 @@ struct ShapesEngine: InferenceEngine {
     let sink = CountingSink(produced: counter, batchBytes: 1)
     let pipeline = Pipeline(
       source: source,
-      processor: TextBatchProcessor(format: format, engine: engine, bufferPool: source.bufferPool),
+      processor: ScoringProcessor(text: format, engine: engine, bufferPool: source.bufferPool),
       sink: SinkBox(sink: sink),
       configuration: PipelineConfiguration(workers: 4, window: 3, writeBufferBytes: 64))
     #expect(pipeline.run() == .finished)

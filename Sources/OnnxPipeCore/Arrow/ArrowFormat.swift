@@ -1,16 +1,11 @@
-/// Builds the Arrow parts of a run from the options: the processor for
+/// Builds the Arrow parts of a run from the options: the reader for
 /// `--in arrow`, and the writer for `--out arrow`.
 public enum ArrowFormat {
-  /// The processor for an Arrow input stream of `schema`.
-  /// - Parameters:
-  ///   - output: `arrow`, `ndjson` or `csv`.
-  ///   - modelName: the model file's name, recorded in an Arrow output's schema metadata.
-  /// - Returns: the processor, and the bytes to write before the first batch (the schema, or a CSV header).
-  public static func processor(
-    schema: ArrowSchema, engine: any InferenceEngine, output: String, mapping: TextFormat.Mapping, keep: Bool,
-    onError: OnErrorPolicy, modelName: String, stats: PipelineStats?
-  ) throws(PipeError) -> (ArrowBatchProcessor, preamble: [UInt8]) {
-    let signature = engine.signature
+  /// The reader for an Arrow input stream of `schema`.
+  public static func reader(
+    schema: ArrowSchema, signature: ModelSignature, mapping: TextFormat.Mapping, onError: OnErrorPolicy,
+    stats: PipelineStats?
+  ) throws(PipeError) -> ArrowRecordReader {
     // A free row dimension takes its size from the column feeding the input.
     let numericColumns = schema.fields.filter {
       $0.type.element != nil && $0.type.element != .string && $0.dictionary == nil
@@ -39,74 +34,80 @@ public enum ArrowFormat {
     }
     let layout = try ArrowInputLayout(
       schema: schema, inputs: inputs, fields: mapping.fields, columns: mapping.columns)
-    let selected = try signature.selectOutputs(mapping.outputNames)
-    let rendering: ArrowBatchProcessor.Output
-    let preamble: [UInt8]
+    return ArrowRecordReader(layout: layout, onError: onError, stats: stats)
+  }
+
+  /// The writer for `--out arrow`.
+  /// - Parameters:
+  ///   - outputs: the selected outputs (indices into the engine's signature).
+  ///   - probeInputs: the input rows a probe run feeds the model, to learn output shapes the
+  ///     signature leaves free.
+  ///   - keeping: with `--keep`, the Arrow input whose columns are copied through first.
+  ///   - inputMetadata: the input schema's metadata, carried over.
+  ///   - modelName: the model file's name, recorded in the schema's metadata.
+  public static func writer(
+    engine: any InferenceEngine, outputs selected: [Int], prefix: String, probeInputs: [TextInput],
+    keeping input: ArrowRecordReader?, inputMetadata: [ArrowKeyValue], modelName: String
+  ) throws(PipeError) -> ArrowOutputWriter {
+    let signature = engine.signature
+    var kept: [ArrowKeptColumn] = []
+    if let layout = input?.layout {
+      for (column, field) in layout.schema.fields.enumerated() {
+        kept.append(
+          ArrowKeptColumn(
+            field: field, nodes: layout.columnNodes[column]..<layout.columnNodes[column] + field.nodeCount))
+      }
+      let outputs = Set(selected.map { prefix + signature.outputs[$0].name })
+      if let clash = layout.schema.fields.first(where: { outputs.contains($0.name) }) {
+        throw PipeError(
+          .usage,
+          "--keep: the input column '\(clash.name)' has the name of an output column, which would then appear twice; rename the outputs with --prefix (e.g. --prefix pred_)"
+        )
+      }
+    }
+    let probe =
+      ArrowOutputWriter.needsProbe(signature, outputs: selected)
+      ? try TextFormat.probe(engine: engine, inputs: probeInputs, outputs: selected) : nil
+    return try ArrowOutputWriter(
+      signature: signature, outputs: selected, namePrefix: prefix, probe: probe, kept: kept,
+      inputLayout: input?.layout.arrays,
+      metadata: outputMetadata(inputMetadata, modelName: modelName, signature: signature))
+  }
+
+  /// The processor for an Arrow input stream written as `output` (`arrow`, `ndjson` or `csv`),
+  /// and the bytes before its first batch: the command's reader and writer for that pair, in
+  /// one call (the tests and the fuzz target score streams with it).
+  public static func processor(
+    schema: ArrowSchema, engine: any InferenceEngine, output: String, mapping: TextFormat.Mapping, keep: Bool,
+    onError: OnErrorPolicy, modelName: String, stats: PipelineStats?
+  ) throws(PipeError) -> (ScoringProcessor, preamble: [UInt8]) {
+    let reader = try reader(
+      schema: schema, signature: engine.signature, mapping: mapping, onError: onError, stats: stats)
+    let writer: any RecordWriter
     if output == "arrow" {
       if keep && onError == .skip {
         throw PipeError(
           .usage,
           "--keep --on-error skip: Arrow output keeps whole input batches; use --on-error null or fail")
       }
-      var kept: [ArrowKeptColumn] = []
-      if keep {
-        for (column, field) in schema.fields.enumerated() {
-          kept.append(
-            ArrowKeptColumn(
-              field: field, nodes: layout.columnNodes[column]..<layout.columnNodes[column] + field.nodeCount))
-        }
-        let outputs = Set(selected.map { mapping.outputPrefix + signature.outputs[$0].name })
-        if let clash = schema.fields.first(where: { outputs.contains($0.name) }) {
-          throw PipeError(
-            .usage,
-            "--keep: the input column '\(clash.name)' has the name of an output column, which would then appear twice; rename the outputs with --prefix (e.g. --prefix pred_)"
-          )
-        }
-      }
-      let probe =
-        ArrowOutputWriter.needsProbe(signature, outputs: selected)
-        ? try TextFormat.probe(engine: engine, inputs: inputs, outputs: selected) : nil
-      let writer = try ArrowOutputWriter(
-        signature: signature, outputs: selected, namePrefix: mapping.outputPrefix, probe: probe, kept: kept,
-        inputLayout: keep ? layout.arrays : nil,
-        metadata: outputMetadata(schema.metadata, modelName: modelName, signature: signature))
-      rendering = .arrow(writer)
-      preamble = writer.schemaMessage
+      writer = try self.writer(
+        engine: engine, outputs: try engine.signature.selectOutputs(mapping.outputNames),
+        prefix: mapping.outputPrefix, probeInputs: reader.inputs, keeping: keep ? reader : nil,
+        inputMetadata: schema.metadata, modelName: modelName)
     } else {
       if keep {
         throw PipeError(
           .usage, "--keep with --in arrow needs --out arrow (the input columns are copied through)")
       }
       var format = try TextFormat(
-        writing: TextOutputFormat(rawValue: output)!, signature: signature, outputNames: mapping.outputNames,
-        outputPrefix: mapping.outputPrefix)
-      if format.needsProbe {
-        format.learnOutputs(from: try TextFormat.probe(engine: engine, inputs: inputs, outputs: selected))
-      }
-      rendering = .text(format)
-      preamble = format.outputHeader()
+        writing: TextOutputFormat(rawValue: output)!, signature: engine.signature,
+        outputNames: mapping.outputNames, outputPrefix: mapping.outputPrefix)
+      if format.needsProbe { try format.probeOutputs(engine: engine, inputs: reader.inputs) }
+      writer = TextRecordWriter(format: format)
     }
-    let processor = ArrowBatchProcessor(
-      layout: layout, output: rendering, engine: engine, onError: onError, outputIndices: selected,
-      stats: stats)
-    return (processor, preamble)
-  }
-
-  /// The writer for `--out arrow` after a text input (`format`).
-  public static func writer(format: TextFormat, engine: any InferenceEngine, modelName: String)
-    throws(PipeError)
-    -> ArrowOutputWriter
-  {
-    if format.keep {
-      throw PipeError(.usage, "--keep with --out arrow needs --in arrow (text records have no Arrow columns)")
-    }
-    let selected = format.outputs.map(\.index)
-    let probe =
-      ArrowOutputWriter.needsProbe(engine.signature, outputs: selected)
-      ? try TextFormat.probe(engine: engine, inputs: format.inputs, outputs: selected) : nil
-    return try ArrowOutputWriter(
-      signature: engine.signature, outputs: selected, namePrefix: format.outputPrefix, probe: probe, kept: [],
-      metadata: outputMetadata([], modelName: modelName, signature: engine.signature))
+    let processor = ScoringProcessor(
+      reader: reader, writer: writer, engine: engine, outputs: writer.outputIndices, onError: onError)
+    return (processor, writer.preamble)
   }
 
   /// The end-of-stream marker written after the last batch.

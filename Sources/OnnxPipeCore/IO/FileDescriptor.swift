@@ -45,6 +45,56 @@ public struct FileDescriptor: Sendable, Equatable {
     }
   }
 
+  /// `writev(2)` of all of `parts` in order, retried on EINTR and short writes
+  /// (a short write goes on from the byte where it stopped). EPIPE becomes `.brokenPipe`.
+  public func writeAll(_ parts: [[UInt8]]) throws(PipeError) {
+    var vectors: [iovec] = []
+    vectors.reserveCapacity(parts.count)
+    var failure: PipeError?
+    // Each part's storage stays put while its closure runs: the vectors are made and used inside.
+    func withVectors(_ index: Int) {
+      guard index < parts.count else {
+        do throws(PipeError) { try writeVectors(&vectors) } catch { failure = error }
+        return
+      }
+      parts[index].withUnsafeBytes { raw in
+        if raw.count > 0 {
+          vectors.append(
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress), iov_len: raw.count))
+        }
+        withVectors(index + 1)
+      }
+    }
+    withVectors(0)
+    if let failure { throw failure }
+  }
+
+  /// Writes every byte `vectors` point at, consuming them.
+  private func writeVectors(_ vectors: inout [iovec]) throws(PipeError) {
+    var first = 0
+    while first < vectors.count {
+      let count = vectors.withUnsafeBufferPointer { buffer in
+        Glibc.writev(rawValue, buffer.baseAddress! + first, Int32(min(buffer.count - first, 1024)))
+      }
+      if count < 0 {
+        switch errno {
+        case EINTR: continue
+        case EPIPE: throw PipeError(.brokenPipe, "output closed (broken pipe)")
+        default: throw PipeError(.io, "cannot write output: \(String(cString: strerror(errno)))")
+        }
+      }
+      var written = count
+      while first < vectors.count && written >= vectors[first].iov_len {
+        written -= vectors[first].iov_len
+        first += 1
+      }
+      if written > 0 {
+        vectors[first].iov_base += written
+        vectors[first].iov_len -= written
+      }
+    }
+  }
+
   /// Writes all of `text` as UTF-8.
   public func writeAll(_ text: String) throws(PipeError) {
     var bytes = Array(text.utf8)
@@ -67,6 +117,11 @@ public struct FileDescriptorSink: OutputSink {
 
   public mutating func write(_ bytes: UnsafeRawBufferPointer) throws(PipeError) {
     try descriptor.writeAll(bytes)
+  }
+
+  /// One `writev(2)` for all the parts (more when the kernel takes fewer bytes).
+  public mutating func write(parts: [[UInt8]]) throws(PipeError) {
+    try descriptor.writeAll(parts)
   }
 }
 

@@ -166,9 +166,17 @@ extension BatchProcessor {
 public protocol OutputSink: SendableMetatype {
   /// Writes all of `bytes` or throws (`.brokenPipe` when the reader went away).
   mutating func write(_ bytes: UnsafeRawBufferPointer) throws(PipeError)
+
+  /// Writes all of `parts`, in order.
+  mutating func write(parts: [[UInt8]]) throws(PipeError)
 }
 
 extension OutputSink {
+  /// Writes all of `parts`, in order; a sink over a file descriptor gathers them into one `writev(2)`.
+  public mutating func write(parts: [[UInt8]]) throws(PipeError) {
+    for part in parts { try write(part) }
+  }
+
   /// Writes all of `bytes`.
   public mutating func write(_ bytes: [UInt8]) throws(PipeError) {
     var failure: PipeError?
@@ -176,5 +184,20 @@ extension OutputSink {
       do throws(PipeError) { try write(raw) } catch { failure = error }
     }
     if let failure { throw failure }
+  }
+}
+
+/// Any batch source, behind one type: the command picks the source by the input format.
+public struct AnyBatchSource: BatchSource {
+  private var base: any BatchSource
+  public let interruption: Interruption?
+
+  public init(_ base: some BatchSource) {
+    self.base = base
+    interruption = base.interruption
+  }
+
+  public mutating func next() throws(PipeError) -> Batch? {
+    try base.next()
   }
 }

@@ -6,8 +6,11 @@ public struct PipelineConfiguration: Sendable, Equatable {
   public var window: Int
   /// Output bytes gathered before a write(2) while more results are ready.
   public var writeBufferBytes: Int
-  /// Bytes written before the first batch (a CSV header).
+  /// Bytes written before the first batch (a CSV header, an Arrow schema).
   public var preamble: [UInt8] = []
+  /// Bytes written after the last batch when the stream ends or is interrupted, not after
+  /// an error: a cut stream stays cut (Arrow's end-of-stream marker).
+  public var epilogue: [UInt8] = []
 
   public init(workers: Int, window: Int, writeBufferBytes: Int = 1 << 18) {
     precondition(workers >= 1, "workers must be at least 1, got \(workers)")
@@ -213,8 +216,10 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
     defer {
       stats.writerCPUNanoseconds.store(Int(threadCPUNanoseconds() &- cpuAtStart), ordering: .relaxed)
     }
-    var buffer: [UInt8] = configuration.preamble
-    buffer.reserveCapacity(configuration.writeBufferBytes)
+    // Output not yet written: each batch's bytes as the worker made them, written together by
+    // one writev(2) (no copy into a buffer of ours).
+    var buffer = GatheredOutput()
+    buffer.add(configuration.preamble)
     var pendingLatencies: [UInt64] = []
     // Slices of one large frame, held until its last slice arrives.
     var held: [ScoredBatch] = []
@@ -255,15 +260,11 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
           stats.rows.add(scored.rows, ordering: .relaxed)
           stats.batches.add(1, ordering: .relaxed)
           stats.rejected.add(scored.rejected, ordering: .relaxed)
-          if buffer.count + scored.bytes.count > configuration.writeBufferBytes {
+          buffer.add(scored.bytes)
+          if buffer.byteCount >= configuration.writeBufferBytes
+            || buffer.parts.count >= GatheredOutput.maxParts
+          {
             try flush(&buffer, &pendingLatencies)
-          }
-          if scored.bytes.count >= configuration.writeBufferBytes {
-            try sink.write(scored.bytes)
-            stats.bytesOut.add(scored.bytes.count, ordering: .relaxed)
-            recordLatencies(&pendingLatencies)
-          } else {
-            buffer.append(contentsOf: scored.bytes)
           }
           if !scored.deadLetters.isEmpty {
             do { try deadLetterSink?.write(scored.deadLetters) } catch {
@@ -275,6 +276,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
             return .failed(failure)
           }
         case .finish(let end):
+          if case .inputError = end {} else { buffer.add(configuration.epilogue) }
           try flush(&buffer, &pendingLatencies)
           switch end {
           case .endOfInput: return .finished
@@ -288,11 +290,11 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
     }
   }
 
-  private func flush(_ buffer: inout [UInt8], _ latencies: inout [UInt64]) throws(PipeError) {
-    if !buffer.isEmpty {
-      try sink.write(buffer)
-      stats.bytesOut.add(buffer.count, ordering: .relaxed)
-      buffer.removeAll(keepingCapacity: true)
+  private func flush(_ buffer: inout GatheredOutput, _ latencies: inout [UInt64]) throws(PipeError) {
+    if !buffer.parts.isEmpty {
+      try sink.write(parts: buffer.parts)
+      stats.bytesOut.add(buffer.byteCount, ordering: .relaxed)
+      buffer.removeAll()
     }
     recordLatencies(&latencies)
   }
@@ -304,5 +306,25 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
       for started in latencies { histogram.record(nanoseconds: now &- started) }
     }
     latencies.removeAll(keepingCapacity: true)
+  }
+}
+
+/// Output bytes gathered for one write: the parts as they came, not copied.
+struct GatheredOutput {
+  /// Parts per write at most (Linux takes up to 1024 in one writev(2)).
+  static var maxParts: Int { 64 }
+
+  private(set) var parts: [[UInt8]] = []
+  private(set) var byteCount = 0
+
+  mutating func add(_ bytes: [UInt8]) {
+    guard !bytes.isEmpty else { return }
+    parts.append(bytes)
+    byteCount += bytes.count
+  }
+
+  mutating func removeAll() {
+    parts.removeAll(keepingCapacity: true)
+    byteCount = 0
   }
 }

@@ -7,8 +7,11 @@ extension TextFormat {
 
   /// Runs the model once on a row of zeros (empty strings) and records each
   /// output's elements per row and map keys, which name the CSV columns.
-  public mutating func probeOutputs(engine: any InferenceEngine) throws(PipeError) {
-    learnOutputs(from: try Self.probe(engine: engine, inputs: inputs, outputs: outputs.map(\.index)))
+  /// `inputs` gives the rows to run on when this format does not read the input (another format does).
+  public mutating func probeOutputs(engine: any InferenceEngine, inputs: [TextInput]? = nil) throws(PipeError)
+  {
+    learnOutputs(
+      from: try Self.probe(engine: engine, inputs: inputs ?? self.inputs, outputs: outputs.map(\.index)))
   }
 
   /// One run of the model on a row of zeros (empty strings) of `inputs`.
@@ -20,7 +23,7 @@ extension TextFormat {
       for _ in 0..<columns[index].input.rowElements { columns[index].appendZero() }
     }
     do {
-      return try TextBatchProcessor.runColumns(columns, rows: 1, engine: engine, outputs: outputs)
+      return try TextRecordReader.runColumns(columns, rows: 1, engine: engine, outputs: outputs)
     } catch {
       throw PipeError(
         .model, "cannot learn the output columns: a probe run on a row of zeros failed: \(error)")

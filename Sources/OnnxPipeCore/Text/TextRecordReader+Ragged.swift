@@ -2,7 +2,7 @@
 /// free dimension sized record by record (token sequences). A tensor holds
 /// rows of one shape, so the rows are run in groups of equal lengths and the
 /// outputs put back in record order.
-extension TextBatchProcessor {
+extension TextRecordReader {
   /// Runs `rows` rows of `columns`; `rowEnds[i]` holds, for a ragged column,
   /// the element count after each row (nil for the others).
   static func runRagged(

@@ -49,12 +49,14 @@ public struct RawFormat: Sendable {
   ///   - pinnedDimensions: values for symbolic dimensions after the batch dimension (`--dim`).
   ///   - mapKeys: the keys of sequence-of-maps outputs, by output index (from a probe run), so
   ///     `--outputs` can name them: each is written as a dense block of its values in key order.
+  ///   - readsInputs: false when only the outputs are written as raw frames (the input is another
+  ///     format): the inputs are then left out.
   public init(
     signature: ModelSignature, outputNames: [String]? = nil, pinnedDimensions: [String: Int] = [:],
-    mapKeys: [Int: [String]] = [:]
+    mapKeys: [Int: [String]] = [:], readsInputs: Bool = true
   ) throws(PipeError) {
     var inputs: [RawSlot] = []
-    for (index, spec) in signature.inputs.enumerated() {
+    for (index, spec) in signature.inputs.enumerated() where readsInputs {
       inputs.append(try Self.slot(index: index, spec: spec, role: "input", pinned: pinnedDimensions))
     }
     // Named outputs must be tensors (slot says so); by default every tensor output, maps left out.
@@ -79,12 +81,12 @@ public struct RawFormat: Sendable {
     if outputs.isEmpty {
       throw PipeError(.model, "the model has no tensor outputs to write as raw frames")
     }
-    if inputs.isEmpty { throw PipeError(.model, "the model has no inputs") }
+    if inputs.isEmpty && readsInputs { throw PipeError(.model, "the model has no inputs") }
     self.inputs = inputs
     self.outputs = outputs
     inputHasStrings = inputs.contains { $0.element == .string }
     outputHasStrings = outputs.contains { $0.element == .string }
-    if let rowBytes = inputRowBytes, rowBytes == 0 {
+    if readsInputs, let rowBytes = inputRowBytes, rowBytes == 0 {
       throw PipeError(.model, "a row of the model's inputs has no elements; raw frames cannot count rows")
     }
   }

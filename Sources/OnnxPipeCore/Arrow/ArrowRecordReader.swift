@@ -1,36 +1,36 @@
-/// Scores one Arrow record batch: finds each input's values in the message
-/// body (no copy when a column already is the tensor), runs the model on the
-/// rows that can be scored, and writes an Arrow record batch or text records.
-public struct ArrowBatchProcessor: BatchProcessor {
-  /// Where the outputs go.
-  public enum Output: Sendable {
-    case arrow(ArrowOutputWriter)
-    /// NDJSON or CSV, written by a `TextFormat(writing:...)`.
-    case text(TextFormat)
-  }
-
+/// Reads an Arrow record batch: finds each input's values in the message
+/// body (no copy when a column already is the tensor) and notes the rows
+/// that cannot be scored (nulls where the model takes none, bad values).
+public struct ArrowRecordReader: RecordReader {
   let layout: ArrowInputLayout
-  let output: Output
-  let engine: any InferenceEngine
   let onError: OnErrorPolicy
-  let outputIndices: [Int]
   let stats: PipelineStats?
 
-  public func process(_ batch: Batch) throws(PipeError) -> ScoredBatch {
-    let result = batch.payload.withUnsafeBytes { payload -> Result<ScoredBatch, PipeError> in
+  /// The model's inputs as this stream feeds them (for a probe run).
+  public var inputs: [TextInput] { layout.inputs.map(\.input) }
+  /// The stream's schema.
+  public var schema: ArrowSchema { layout.schema }
+
+  public func withRecords<R>(_ batch: Batch, _ body: (DecodedRecords) throws(PipeError) -> R)
+    throws(PipeError) -> R
+  {
+    let result = batch.payload.withUnsafeBytes { payload -> Result<R, PipeError> in
       do throws(PipeError) {
-        return .success(try score(payload, batch))
+        return .success(try decode(payload, batch, body))
       } catch {
         return .failure(error)
       }
     }
     switch result {
-    case .success(let scored): return scored
+    case .success(let value): return value
+    case .failure(let error) where error.message.hasPrefix("\(batch.origin):"): throw error
     case .failure(let error): throw PipeError(error.kind, "\(batch.origin): \(error.message)")
     }
   }
 
-  private func score(_ payload: UnsafeRawBufferPointer, _ batch: Batch) throws(PipeError) -> ScoredBatch {
+  private func decode<R>(
+    _ payload: UnsafeRawBufferPointer, _ batch: Batch, _ body: (DecodedRecords) throws(PipeError) -> R
+  ) throws(PipeError) -> R {
     let view = try ArrowBatchView(payload: payload, bodyOffset: batch.bodyOffset, layout: layout.arrays)
     let rows = view.header.length
     var readers = try makeReaders(view, batch)
@@ -40,69 +40,36 @@ public struct ArrowBatchProcessor: BatchProcessor {
         readers[plan][column].findProblems(&problems, for: layout.inputs[plan].input)
       }
     }
+    var fates: [RecordFate]?
     var good: [Int]?
-    var deadLetters: [UInt8] = []
-    var rejected = 0
     if problems.contains(where: { $0 != nil }) {
       if onError == .fail, let row = problems.firstIndex(where: { $0 != nil }) {
         throw PipeError(.data, "row \(row + 1): \(problems[row]!)")
       }
+      var scored = 0
+      fates = problems.map { problem in
+        guard let problem else {
+          scored += 1
+          return .row(scored - 1)
+        }
+        return .rejected(problem)
+      }
       good = problems.indices.filter { problems[$0] == nil }
-      for (row, problem) in problems.enumerated() {
-        guard let problem else { continue }
-        rejected += 1
-        appendDeadLetter(batch: batch.origin.number, row: row, reason: problem, to: &deadLetters)
-      }
     }
-    let scored = good?.count ?? rows
-    var results: [OutputTensor]?
-    if scored > 0 {
-      do {
-        results =
-          try layout.inputs.contains(where: { $0.input.raggedStride != nil })
-          ? runRagged(view, batch, readers, rows: good ?? Array(0..<rows))
-          : run(readers, rows: good, count: scored)
-      } catch {
-        let reason =
-          "model run failed: " + "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
-        if onError == .fail { throw PipeError(.data, reason) }
-        for row in (good ?? Array(0..<rows)) {
-          appendDeadLetter(batch: batch.origin.number, row: row, reason: reason, to: &deadLetters)
-        }
-        rejected = rows
-        good = []
-      }
-    }
-    // Each output row shows a row of `results`, or nulls.
-    var shown: [Int?]
-    if let good {
-      if onError == .null {
-        shown = [Int?](repeating: nil, count: rows)
-        for (position, row) in good.enumerated() where results != nil { shown[row] = position }
-      } else {
-        shown = results == nil ? [] : Array(0..<good.count)
-      }
-    } else {
-      shown = Array(0..<rows)
-    }
-    var bytes: [UInt8] = []
-    switch output {
-    case .arrow(let writer):
-      // Kept dictionary-encoded columns need the dictionary batches read since the last batch, first.
-      bytes = try writer.dictionaryMessages(batch.arrowDictionaries)
-      bytes += try writer.recordBatch(results: results, rows: shown, input: view)
-    case .text(let format):
-      bytes.reserveCapacity(shown.count * 32)
-      OutputRows.with(results) { views in
-        for row in shown {
-          format.appendRecord(
-            original: UnsafeRawBufferPointer(start: nil, count: 0), keepOriginal: false,
-            results: row == nil ? nil : views, row: row ?? 0, to: &bytes)
-        }
-      }
-    }
-    return ScoredBatch(
-      bytes: bytes, rows: results == nil ? 0 : scored, rejected: rejected, deadLetters: deadLetters)
+    let origin = batch.origin
+    let columns = readers
+    let decoded = DecodedRecords(
+      count: rows, fates: fates, rows: good?.count ?? rows, kept: .arrow(view, batch.arrowDictionaries),
+      isUnit: true, location: { _ in origin.description },
+      deadLetter: { row, reason, out in
+        Self.appendDeadLetter(batch: origin.number, row: row, reason: reason, to: &out)
+      },
+      run: { engine, outputs in
+        try layout.inputs.contains(where: { $0.input.raggedStride != nil })
+          ? runRagged(view, batch, columns, rows: good ?? Array(0..<rows), engine: engine, outputs: outputs)
+          : run(columns, rows: good, count: good?.count ?? rows, engine: engine, outputs: outputs)
+      })
+    return try body(decoded)
   }
 
   /// A reader per planned column; `lengths` gives a ragged input's leaf values per row (one group's).
@@ -129,7 +96,8 @@ public struct ArrowBatchProcessor: BatchProcessor {
   /// Rows whose list lengths differ for an input sized by each row: run in
   /// groups of one length, outputs back in row order.
   private func runRagged(
-    _ view: ArrowBatchView, _ batch: Batch, _ readers: [[ArrowColumnReader]], rows: [Int]
+    _ view: ArrowBatchView, _ batch: Batch, _ readers: [[ArrowColumnReader]], rows: [Int],
+    engine: any InferenceEngine, outputs: [Int]
   ) throws -> [OutputTensor] {
     let ragged = layout.inputs.indices.filter { layout.inputs[$0].input.raggedStride != nil }
     let groups = RowGroups(rows: rows.count) { position in
@@ -146,7 +114,9 @@ public struct ArrowBatchProcessor: BatchProcessor {
       }
       let groupReaders = try makeReaders(view, batch, lengths: lengths)
       results.append(
-        try run(groupReaders, rows: members.map { rows[$0] }, count: members.count, inputs: inputs))
+        try run(
+          groupReaders, rows: members.map { rows[$0] }, count: members.count, inputs: inputs, engine: engine,
+          outputs: outputs))
     }
     return try groups.reassemble(results)
   }
@@ -154,7 +124,8 @@ public struct ArrowBatchProcessor: BatchProcessor {
   /// Builds the input tensors (over the body where possible) and runs the model.
   /// `inputs`, when given, are the inputs as shaped for this run (a ragged group's).
   private func run(
-    _ readers: [[ArrowColumnReader]], rows good: [Int]?, count: Int, inputs: [TextInput]? = nil
+    _ readers: [[ArrowColumnReader]], rows good: [Int]?, count: Int, inputs: [TextInput]? = nil,
+    engine: any InferenceEngine, outputs: [Int]
   ) throws -> [OutputTensor] {
     var owned: [UnsafeMutableRawBufferPointer] = []
     defer { for buffer in owned { buffer.deallocate() } }
@@ -193,13 +164,7 @@ public struct ArrowBatchProcessor: BatchProcessor {
       stats.tensorsBorrowed.add(borrowed, ordering: .relaxed)
       stats.tensorsCopied.add(tensors.count - borrowed, ordering: .relaxed)
     }
-    let results = try engine.run(tensors, outputs: outputIndices)
-    for (index, result) in zip(outputIndices, results) where result.rowCount != count {
-      throw PipeError(
-        .data,
-        "output '\(engine.signature.outputs[index].name)' has \(result.rowCount) rows for \(count) inputs")
-    }
-    return results
+    return try engine.run(tensors, outputs: outputs)
   }
 
   /// The tensor's bytes inside the message body, when the column already is
@@ -257,7 +222,7 @@ public struct ArrowBatchProcessor: BatchProcessor {
   }
 
   /// `{"batch":N,"row":R,"reason":"..."}` for the --errors file (rows counted from 1).
-  private func appendDeadLetter(batch: Int, row: Int, reason: String, to out: inout [UInt8]) {
+  private static func appendDeadLetter(batch: Int, row: Int, reason: String, to out: inout [UInt8]) {
     out.append(contentsOf: "{\"batch\":\(batch),\"row\":\(row + 1),\"reason\":".utf8)
     ValueText.appendJSONString(reason.utf8, to: &out)
     out.append(contentsOf: "}\n".utf8)
