@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 BIN := .build/release/onnxpipe
 PYTHON := .venv/bin/python
 
-.PHONY: all deps package-deps deb test-package test-chdb build demo test interop test-metrics test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures fixtures-compat compat compat-report bench bench-quick bench-text bench-fixed bench-deps clean
+.PHONY: all deps package-deps deb test-package test-chdb build demo test interop test-metrics test-spark sanitize fuzz fuzz-smoke soak format format-check lint-man install uninstall fixtures fixtures-compat compat compat-report bench bench-quick bench-text bench-fixed bench-parse bench-stages bench-deps clean
 
 # Unit and runtime-wrapper suites (not the end-to-end ones, which run the plain binary).
 SANITIZE_SKIP := AdaptiveBatchingTests|LiveFrameTests|GoldenTests|BadInputTests|ModelAndUsageErrorTests|StreamingTests|ProgressTests|TextGoldenTests|BadRecordTests|LiveTextTests|DocumentationTests|BenchCommandTests|FaultTests|SlowConsumerTests|SignalTests|InputRobustnessTests|ReloadTests|ModelAdapterTests|InputFileTests|CompletionScriptTests|ExampleOutputTests
@@ -208,6 +208,16 @@ bench-quick: build $(PYTHON) bench-deps
 # NDJSON and CSV against the Python scripts only (a few minutes; prints, writes nothing).
 bench-text: build $(PYTHON) bench-deps
 	$(PYTHON) bench/run.py --binary $(BIN) --text-only
+
+# Parse-bound text: a near-free model (ReduceSum over 32 floats) over NDJSON and CSV against the Python
+# scripts (a minute; prints, writes nothing).
+bench-parse: build $(PYTHON) bench-deps
+	$(PYTHON) bench/run.py --binary $(BIN) --parse
+
+# The serial stages (reader, writer) per format and the cores at which each would cap throughput
+# (a minute; prints, writes nothing).
+bench-stages: build $(PYTHON) bench-deps
+	$(PYTHON) bench/run.py --binary $(BIN) --stages
 
 # A model with its batch fixed to 1 against the C API one row per call (a minute; prints, writes nothing).
 bench-fixed: build $(PYTHON) bench-deps

@@ -180,17 +180,19 @@ def measure(binary, workers, runs, name, model_file, features, classes, rows):
     return data, results
 
 
-def generate_text(path, rows, features, kind, seed=2):
-    """Rows as NDJSON ({"X": [...]}) or CSV (f0..fN header), floats as Python prints them."""
+def generate_text(path, rows, features, kind, seed=2, digits=None):
+    """Rows as NDJSON ({"X": [...]}) or CSV (f0..fN header), floats as Python prints them
+    (`digits`: that many digits after the point instead, as `%.6f` prints them)."""
     if os.path.exists(path):
         return
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(rows, features)).astype(np.float32)
+    spell = repr if digits is None else (lambda v: f"{v:.{digits}f}")
     with open(path, "w") as f:
         if kind == "csv":
             f.write(",".join(f"f{j}" for j in range(features)) + "\n")
         for row in x:
-            values = ",".join(repr(float(v)) for v in row)
+            values = ",".join(spell(float(v)) for v in row)
             f.write(values + "\n" if kind == "csv" else '{"X":[' + values + "]}\n")
 
 
@@ -253,6 +255,179 @@ def measure_text(binary, workers, runs, kind, rows):
     results = run_systems(
         systems, runs, rows, data, f"text-{kind}", lambda a, b: same_text_predictions(a, b, kind))
     return data, results
+
+
+def near_free_model(path=None):
+    """ReduceSum over 32 float inputs (`X` -> `sum`): the model costs nothing next to the text around it,
+    so what is measured is reading, parsing, batching and writing. Made with the onnx package."""
+    path = path or os.path.join(TMP, "sum32.onnx")
+    if os.path.exists(path):
+        return path
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("ReduceSum", ["X", "axes"], ["sum"], keepdims=0)], "sum32",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["N", 32])],
+        [helper.make_tensor_value_info("sum", TensorProto.FLOAT, ["N"])],
+        initializer=[helper.make_tensor("axes", TensorProto.INT64, [1], [1])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="onnxpipe-bench")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return path
+
+
+def near_free_string_model(path=None):
+    """Identity over one string per row (`line` -> `copy`): the near-free model for `--in lines`."""
+    path = path or os.path.join(TMP, "line-identity.onnx")
+    if os.path.exists(path):
+        return path
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["line"], ["copy"])], "line_identity",
+        [helper.make_tensor_value_info("line", TensorProto.STRING, ["N", 1])],
+        [helper.make_tensor_value_info("copy", TensorProto.STRING, ["N", 1])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="onnxpipe-bench")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return path
+
+
+def same_sums(a_path, b_path, kind):
+    """Two NDJSON or CSV outputs of the near-free model: the same count, sums within 1e-5 relative
+    (onnxpipe prints float32's shortest text, Python the float64 of it; ONNX Runtime releases may
+    add in another order)."""
+    def sums(path):
+        lines = open(path).read().splitlines()
+        if kind == "csv":
+            return np.array([float(line) for line in lines[1:]])
+        return np.array([json.loads(line)["sum"] for line in lines])
+    a, b = sums(a_path), sums(b_path)
+    if len(a) != len(b):
+        return f"{len(a)} vs {len(b)} records"
+    worst = np.max(np.abs(a - b) / np.maximum(np.abs(b), 1), initial=0)
+    return f"sums differ by {worst}" if worst > 1e-5 else None
+
+
+def measure_parse(binary, workers, runs, kind, rows):
+    """Parse-bound text: the near-free model over NDJSON or CSV rows of 32 six-digit floats, onnxpipe
+    against the Python script for that format (issue 19 asks for 20x)."""
+    model = near_free_model()
+    data = os.path.join(TMP, f"sum32-{rows}.{kind}")
+    generate_text(data, rows, 32, kind, digits=6)
+    flags = "--in ndjson" if kind == "ndjson" else "--format csv"
+    systems = {
+        "onnxpipe": f"cat {data} | {{time}} {binary} {flags} -j {workers} {model} > {{out}}",
+        f"python-{kind}": f"cat {data} | {{time}} {PY} {HERE}/baselines/{kind}_score.py {model} > {{out}}",
+    }
+    results = run_systems(systems, runs, rows, data, f"parse-{kind}", lambda a, b: same_sums(a, b, kind))
+    return data, results
+
+
+def parse_only(binary, runs, rows=200_000):
+    """`make bench-parse`: the parse-bound NDJSON and CSV figures alone, with the target."""
+    os.makedirs(TMP, exist_ok=True)
+    workers = os.cpu_count()
+    for kind in ["ndjson", "csv"]:
+        data, results = measure_parse(binary, workers, runs, kind, rows)
+        ratio = results["onnxpipe"]["rows_per_s"] / results[f"python-{kind}"]["rows_per_s"]
+        print(f"\n**Parse-bound {kind.upper()}** (ReduceSum over 32 floats; {rows} rows of 32 six-digit floats, "
+              f"{os.path.getsize(data) / 1e6:.0f} MB; median of {runs}): {ratio:.1f}x the Python script "
+              f"(target 20x)\n")
+        print("\n".join(table(results)))
+
+
+STAT = re.compile(r"(\w+)=([0-9.]+)")
+
+
+def stage_run(command):
+    """Runs an onnxpipe command line with --stats (its output through a pipe); returns its stats fields."""
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", command + " --stats | cat > /dev/null"],
+                          check=True, capture_output=True, text=True)
+    line = next(l for l in done.stderr.splitlines() if l.startswith("onnxpipe: stats:"))
+    return {key: float(value) for key, value in STAT.findall(line)}
+
+
+def measure_stages(binary, workers, runs, rows):
+    """Issue 19 item 5: each serial stage alone. The reader thread (read, split, batch) and the writer
+    (reorder, write) time their own CPU (`--stats`: reader_cpu_s, writer_cpu_s); the run's CPU seconds
+    over a stage's are the cores at which that stage would cap throughput. Per format, with the
+    near-free model and with the bench's model for that format; median of `runs` runs by that ratio."""
+    raw = os.path.join(TMP, f"rf32-{rows}.bin")
+    generate(raw, rows, 32)
+    arrow = os.path.join(TMP, f"rf32-{rows}.arrows")
+    generate_arrow(raw, arrow)
+    ndjson, csv = os.path.join(TMP, f"sum32-{rows}.ndjson"), os.path.join(TMP, f"sum32-{rows}.csv")
+    generate_text(ndjson, rows, 32, "ndjson", digits=6)
+    generate_text(csv, rows, 32, "csv", digits=6)
+    ndjson17, csv17 = os.path.join(TMP, f"rf32-{rows}.ndjson"), os.path.join(TMP, f"rf32-{rows}.csv")
+    generate_text(ndjson17, rows, 32, "ndjson")
+    generate_text(csv17, rows, 32, "csv")
+    lines = os.path.join(TMP, f"log-{rows}.lines")
+    if not os.path.exists(lines):
+        rng = np.random.default_rng(3)
+        with open(lines, "w") as f:
+            for _ in range(rows):
+                f.write(" ".join(rng.choice(WORDS, size=8)) + "\n")
+    free, free_lines = near_free_model(), near_free_string_model()
+    rf32, text_clf = os.path.join(MODELS, "rf32.onnx"), os.path.join(MODELS, "text_clf.onnx")
+    cases = [
+        ("raw frames", "near-free", raw, f"{binary} -j {workers} {free}"),
+        ("raw frames", "rf32", raw, f"{binary} -j {workers} {rf32}"),
+        ("Arrow", "near-free", arrow, f"{binary} --in arrow -j {workers} {free}"),
+        ("Arrow", "rf32", arrow, f"{binary} --in arrow -j {workers} {rf32}"),
+        ("NDJSON, 6 digits", "near-free", ndjson, f"{binary} --in ndjson -j {workers} {free}"),
+        ("NDJSON, 17 digits", "near-free", ndjson17, f"{binary} --in ndjson -j {workers} {free}"),
+        ("NDJSON, 17 digits", "rf32", ndjson17, f"{binary} --in ndjson -j {workers} {rf32}"),
+        ("CSV, 6 digits", "near-free", csv, f"{binary} --format csv -j {workers} {free}"),
+        ("CSV, 17 digits", "rf32", csv17, f"{binary} --format csv -j {workers} {rf32}"),
+        ("lines", "near-free", lines, f"{binary} --in lines -j {workers} {free_lines}"),
+        ("lines", "text_clf", lines, f"{binary} --in lines --keep -j {workers} {text_clf}"),
+    ]
+    results = []
+    for fmt_name, model_name, data, command in cases:
+        samples = [stage_run(f"cat {data} | {command}") for _ in range(runs)]
+        def median(key):
+            return statistics.median(s[key] for s in samples)
+        total, reader, writer = median("pipeline_cpu_s"), median("reader_cpu_s"), median("writer_cpu_s")
+        results.append({
+            "format": fmt_name, "model": model_name, "bytes_in": os.path.getsize(data), "rows": samples[0]["rows"],
+            "bytes_out": median("bytes_out"), "pipeline_cpu_s": total, "reader_cpu_s": reader,
+            "writer_cpu_s": writer,
+            "reader_cores": statistics.median(s["pipeline_cpu_s"] / max(s["reader_cpu_s"], 1e-6) for s in samples),
+            "writer_cores": statistics.median(s["pipeline_cpu_s"] / max(s["writer_cpu_s"], 1e-6) for s in samples),
+        })
+    return results
+
+
+def stages_table(results):
+    lines = [
+        "| input | model | reader GB/s | reader records/s | writer GB/s out | run CPU s | reader caps at | "
+        "writer caps at |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        reader_rate = r["bytes_in"] / max(r["reader_cpu_s"], 1e-6) / 1e9
+        records = r["rows"] / max(r["reader_cpu_s"], 1e-6)
+        writer_rate = r["bytes_out"] / max(r["writer_cpu_s"], 1e-6) / 1e9
+        lines.append(
+            f"| {r['format']} | {r['model']} | {reader_rate:.2f} | {fmt(records)} | {writer_rate:.2f} | "
+            f"{r['pipeline_cpu_s']:.3f} | {r['reader_cores']:.0f} cores | {r['writer_cores']:.0f} cores |")
+    return lines
+
+
+def stages_only(binary, runs, rows=200_000):
+    """`make bench-stages`: the stage ceilings table alone."""
+    os.makedirs(TMP, exist_ok=True)
+    results = measure_stages(binary, os.cpu_count(), runs, rows)
+    print(f"\n**Serial stages** ({rows} rows per input, `-j {os.cpu_count()}`, median of {runs}; "
+          "CPU seconds from `--stats`):\n")
+    print("\n".join(stages_table(results)))
+    return results
 
 
 def generate_arrow(raw_path, path):
@@ -411,7 +586,19 @@ def main():
     parser.add_argument("--text-only", action="store_true",
                         help="only rf32 as NDJSON and CSV against the Python scripts (200000 rows, 3 runs); "
                              "prints the tables, writes no results")
+    parser.add_argument("--parse", action="store_true",
+                        help="only the parse-bound text figures: the near-free model over NDJSON and CSV against "
+                             "the Python scripts (200000 rows, 3 runs); prints, writes nothing")
+    parser.add_argument("--stages", action="store_true",
+                        help="only the serial stages (reader, writer) per format and the cores at which each "
+                             "would cap throughput (200000 rows, 3 runs); prints, writes nothing")
     args = parser.parse_args()
+    if args.parse:
+        parse_only(os.path.abspath(args.binary), args.runs or 3)
+        return
+    if args.stages:
+        stages_only(os.path.abspath(args.binary), args.runs or 3)
+        return
     if args.text_only:
         text_only(os.path.abspath(args.binary), args.runs or 3)
         return
@@ -509,6 +696,21 @@ def main():
                   "(target: 6)."]
     chart(results_dir, "text-lines", "text classifier: log lines in, rows/s", results)
     lines += ["", "![text-lines](bench/results/latest-text-lines.svg)"]
+    for kind in ["ndjson", "csv"]:
+        rows = 50_000 * scale
+        data, results = measure_parse(binary, workers, runs, kind, rows)
+        report["workloads"][f"parse-{kind}"] = {"rows": rows, "bytes": os.path.getsize(data), "results": results}
+        ratio = results["onnxpipe"]["rows_per_s"] / results[f"python-{kind}"]["rows_per_s"]
+        lines += ["", f"**Parse-bound {kind.upper()}** (a near-free model, ReduceSum over 32 floats; {rows} rows of 32 "
+                      f"six-digit floats, {os.path.getsize(data) / 1e6:.0f} MB): {ratio:.1f}x the Python script, "
+                      "target 20x (`make bench-parse`):", ""]
+        lines += table(results)
+    stages = measure_stages(binary, workers, runs, 50_000 * scale)
+    report["stages"] = stages
+    lines += ["", "**Serial stages** (`make bench-stages`): the reader's and the writer's own CPU time against the "
+                  "run's (`--stats`); the run's CPU seconds over a stage's are the cores at which it would cap "
+                  "throughput:", ""]
+    lines += stages_table(stages)
 
     rf32 = os.path.join(MODELS, "rf32.onnx")
     rf32_data = os.path.join(TMP, f"rf32-{report['workloads']['rf32']['rows']}.bin")

@@ -68,7 +68,17 @@ final class ProgressReporter: Sendable {
       + " seconds=\(Format.fixed(seconds, 3)) rows_per_s=\(Format.fixed(Double(rows) / seconds, 0))"
       + " mb_in_per_s=\(Format.fixed(Double(stats.bytesIn.load(ordering: .relaxed)) / seconds / 1e6, 1))"
       + " batch_latency_p50_ms=\(Format.milliseconds(p50)) batch_latency_p99_ms=\(Format.milliseconds(p99))"
-      + tensorCounts + settings.withLock { $0 } + " peak_rss_kb=\(peakResidentKilobytes())\n"
+      + tensorCounts + settings.withLock { $0 } + stageTimes + " peak_rss_kb=\(peakResidentKilobytes())\n"
+  }
+
+  /// ` pipeline_cpu_s=T reader_cpu_s=R writer_cpu_s=W`: CPU seconds of the whole run and of its
+  /// two serial stages; T / R and T / W are the cores at which the reader or the writer would cap it.
+  private var stageTimes: String {
+    func seconds(_ counter: borrowing Atomic<Int>) -> String {
+      Format.fixed(Double(counter.load(ordering: .relaxed)) / 1e9, 6)
+    }
+    return " pipeline_cpu_s=\(seconds(stats.pipelineCPUNanoseconds))"
+      + " reader_cpu_s=\(seconds(stats.readerCPUNanoseconds)) writer_cpu_s=\(seconds(stats.writerCPUNanoseconds))"
   }
 
   /// ` tensors_borrowed=N tensors_copied=M`, for inputs that count them (Arrow).

@@ -132,6 +132,10 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   /// Runs to the end of the stream, the first error, or an interrupt.
   /// Blocks the calling thread, which becomes the writer.
   public func run() -> PipelineOutcome {
+    let cpuAtStart = processCPUNanoseconds()
+    defer {
+      stats.pipelineCPUNanoseconds.store(Int(processCPUNanoseconds() &- cpuAtStart), ordering: .relaxed)
+    }
     let reader = OwnedThread { [self] in readLoop() }
     let workers = (0..<configuration.workers).map { _ in OwnedThread { [self] in workLoop() } }
     let outcome = writeLoop()
@@ -160,6 +164,8 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   // MARK: reader
 
   private func readLoop() {
+    // The thread is the reader's alone: its whole CPU time is the reader stage's.
+    defer { stats.readerCPUNanoseconds.store(Int(threadCPUNanoseconds()), ordering: .relaxed) }
     while true {
       let open = lock.withLock {
         while !hasRoom && !window.isClosed { lock.wait(Self.roomCondition) }
@@ -219,6 +225,11 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   // MARK: writer
 
   private func writeLoop() -> PipelineOutcome {
+    // The calling thread did other work before (loading the model): count this loop's share only.
+    let cpuAtStart = threadCPUNanoseconds()
+    defer {
+      stats.writerCPUNanoseconds.store(Int(threadCPUNanoseconds() &- cpuAtStart), ordering: .relaxed)
+    }
     // Output not yet written: each batch's bytes as the worker made them, written together by
     // one writev(2) (no copy into a buffer of ours).
     var buffer = GatheredOutput()

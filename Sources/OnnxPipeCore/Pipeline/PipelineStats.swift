@@ -26,6 +26,13 @@ public final class PipelineStats: Sendable {
   public let reloadFailures = Atomic<Int>(0)
   /// The identity (`ModelIdentity`) of the model scoring new batches.
   public let modelIdentity = Mutex("")
+  /// CPU time of the reader thread (read, split, batch), in nanoseconds; set when it ends.
+  public let readerCPUNanoseconds = Atomic<Int>(0)
+  /// CPU time the writer spent in its loop (reorder, gather, write), in nanoseconds; set when it ends.
+  public let writerCPUNanoseconds = Atomic<Int>(0)
+  /// CPU time of every thread of the process while the pipeline ran, in nanoseconds; set when it ends.
+  /// Over a stage's own CPU time: the cores at which that serial stage would cap the run.
+  public let pipelineCPUNanoseconds = Atomic<Int>(0)
 
   public init() {}
 }
@@ -116,6 +123,9 @@ public func monotonicNanoseconds() -> UInt64 { nanoseconds(CLOCK_MONOTONIC) }
 
 /// CPU time used by every thread of this process so far, in nanoseconds.
 public func processCPUNanoseconds() -> UInt64 { nanoseconds(CLOCK_PROCESS_CPUTIME_ID) }
+
+/// CPU time used by the calling thread so far, in nanoseconds (`CLOCK_THREAD_CPUTIME_ID`).
+public func threadCPUNanoseconds() -> UInt64 { nanoseconds(CLOCK_THREAD_CPUTIME_ID) }
 
 private func nanoseconds(_ clock: clockid_t) -> UInt64 {
   var now = timespec()

@@ -106,6 +106,12 @@ struct Column {
     return true
   }
 
+  /// Reads the flat JSON array of one row of plain numbers whose '[' is at `start` in `bytes`;
+  /// returns the index after its ']', or nil with nothing appended.
+  mutating func appendPlainFloatArray(_ bytes: UnsafeRawBufferPointer, at start: Int) -> Int? {
+    appendPlainFloats { FastFloats.readArray(bytes, at: start, into: $0) }
+  }
+
   /// Reads a CSV record of exactly one row of plain numbers, unquoted, as
   /// the row; false, with nothing appended, when it needs the general path.
   mutating func appendPlainFloatFields(_ record: UnsafeRawBufferPointer) -> Bool {

@@ -21,17 +21,32 @@ enum FastFloats {
     guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
     return powersOfTen.withUnsafeBufferPointer { powers -> Int? in
       let end = bytes.count
-      var index = start + 1
+      let wordLimit = end &- 32  // the word path needs 32 bytes from a number's start
+      var index = start &+ 1
       var count = 0
       while true {
-        skipSpaces(base, &index, end)
-        guard count < out.count, let value = number(base, &index, end, powers) else { return nil }
-        out[count] = value
-        count += 1
-        skipSpaces(base, &index, end)
+        guard count < out.count else { return nil }
+        if index <= wordLimit, let value = wordNumber(base, &index, end, powers) {
+          out[count] = value
+        } else {
+          // Spaces before the number (the word path declines them), or a number it leaves.
+          skipSpaces(base, &index, end)
+          if index <= wordLimit, let value = wordNumber(base, &index, end, powers) {
+            out[count] = value
+          } else {
+            guard let value = bytewiseNumber(base, &index, end, powers) else { return nil }
+            out[count] = value
+          }
+        }
+        count &+= 1
         guard index < end else { return nil }
-        let separator = base[index]
-        index += 1
+        var separator = base[index]
+        if separator == 0x20 || separator == 0x09 {
+          skipSpaces(base, &index, end)
+          guard index < end else { return nil }
+          separator = base[index]
+        }
+        index &+= 1
         if separator == UInt8(ascii: ",") { continue }
         guard separator == UInt8(ascii: "]"), count == out.count else { return nil }
         return index
@@ -47,13 +62,21 @@ enum FastFloats {
     guard let base = record.baseAddress?.assumingMemoryBound(to: UInt8.self), !out.isEmpty else { return nil }
     return powersOfTen.withUnsafeBufferPointer { powers -> Int? in
       let end = record.count
+      let wordLimit = end &- 32  // the word path needs 32 bytes from a number's start
+      let last = out.count &- 1
       var index = 0
-      for position in 0..<out.count {
-        guard let value = number(base, &index, end, powers) else { return nil }
-        out[position] = value
-        if position + 1 == out.count { break }
+      var position = 0
+      while true {
+        if index <= wordLimit, let value = wordNumber(base, &index, end, powers) {
+          out[position] = value
+        } else {
+          guard let value = bytewiseNumber(base, &index, end, powers) else { return nil }
+          out[position] = value
+        }
+        if position == last { break }
         guard index < end, base[index] == UInt8(ascii: ",") else { return nil }
-        index += 1
+        index &+= 1
+        position &+= 1
       }
       return index == end ? end : nil
     }
@@ -62,7 +85,7 @@ enum FastFloats {
   /// 10^0 ... 10^19, all exact in a Double. Callers take its buffer once per
   /// row: a `switch` over literals here made the compiler keep the constants
   /// in vector registers and shuffle all of them around every conversion.
-  private static let powersOfTen: [Double] = [
+  static let powersOfTen: [Double] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
     1e19,
   ]
@@ -73,8 +96,120 @@ enum FastFloats {
   }
 
   /// The plain number at `index`, moving `index` past it; nil (index unspecified) otherwise.
+  ///
+  /// Eight bytes at a time where at least 32 bytes are left (`wordNumber`: no branch per digit or on
+  /// the sign, whose misprediction cost more than the digits on random rows); byte by byte otherwise,
+  /// and for whatever the word path leaves (`bytewiseNumber`, which decides those alone).
+  /// The rows' readers call the two paths themselves, and leave the word path's last check (the
+  /// byte after the number) to their separator test; this is the two composed, number by number.
   @inline(__always)
   static func number(
+    _ base: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int, _ powers: UnsafeBufferPointer<Double>
+  ) -> Float? {
+    var position = index
+    if index + 32 <= end, let value = wordNumber(base, &position, end, powers),
+      !continuesNumber(base[position])
+    {
+      index = position
+      return value
+    }
+    return bytewiseNumber(base, &index, end, powers)
+  }
+
+  /// Whether a number's text goes on with `byte`: a digit (past the 19 the paths read) or an exponent.
+  /// The byte loop declines such a number; a row's reader refuses it for want of a separator.
+  @inline(__always)
+  static func continuesNumber(_ byte: UInt8) -> Bool {
+    byte &- UInt8(ascii: "0") < 10 || byte | 0x20 == UInt8(ascii: "e")
+  }
+
+  /// The common number — at most 7 integer digits, a fraction, at most 19 digits in all, no exponent —
+  /// read eight bytes at a time; nil, with `index` unmoved, for anything else. Gives exactly what
+  /// `bytewiseNumber` gives for what it accepts (the same mantissa, fraction length and end) unless
+  /// the text goes on (`continuesNumber`: a 20th digit, an exponent), which it does not look at: the
+  /// byte loop declines those, and a row's reader refuses them, finding no separator there.
+  /// Needs 32 bytes from `index` on (it reads at most 17 past the integer part's end, 24 for a long fraction).
+  @inline(__always)
+  static func wordNumber(
+    _ base: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int, _ powers: UnsafeBufferPointer<Double>
+  ) -> Float? {
+    let negative = base[index] == UInt8(ascii: "-")
+    let start = index &+ (negative ? 1 : 0)
+    let head = load(base, start)
+    let integerDigits = leadingDigits(head)
+    // None, or eight and maybe more (left to the byte loop); a leading zero is JSON's "0" alone.
+    guard UInt(bitPattern: integerDigits &- 1) < 7,
+      integerDigits == 1 || UInt8(truncatingIfNeeded: head) != UInt8(ascii: "0")
+    else { return nil }
+    var position = start &+ integerDigits
+    var mantissa: UInt64
+    var fraction = 0
+    if UInt8(truncatingIfNeeded: head &>> UInt64(8 &* integerDigits)) == UInt8(ascii: ".") {
+      let tail = load(base, position &+ 1)
+      let fractionDigits = leadingDigits(tail)
+      guard fractionDigits > 0 else { return nil }
+      if integerDigits &+ fractionDigits <= 8 {
+        // The common case: integer and fraction digits joined into one word, converted at once.
+        let integerBytes = head & ((1 &<< UInt64(8 &* integerDigits)) &- 1)
+        mantissa = digitsValue(
+          integerBytes | tail &<< UInt64(8 &* integerDigits), integerDigits &+ fractionDigits)
+        fraction = fractionDigits
+        position &+= 1 &+ fractionDigits
+      } else {
+        // A long fraction (a float32 printed with 17 digits): a word of its digits at a time.
+        mantissa = digitsValue(head, integerDigits)
+        var digits = mantissa == 0 ? 0 : integerDigits  // a leading 0 is not significant, as in the byte loop
+        position &+= 1
+        var count: Int
+        repeat {
+          guard position &+ 8 <= end else { return nil }
+          let word = load(base, position)
+          count = leadingDigits(word)
+          mantissa = mantissa &* UInt64(powers[count]) &+ digitsValue(word, count)
+          digits &+= count
+          fraction &+= count
+          position &+= count
+        } while count == 8 && digits < 19
+        guard digits <= 19, position < end else { return nil }
+      }
+    } else {
+      mantissa = digitsValue(head, integerDigits)
+    }
+    guard let magnitude = float(mantissa, dividedBy: powers[fraction]) else { return nil }
+    index = position
+    return Float(bitPattern: magnitude.bitPattern | (negative ? 0x8000_0000 : 0))
+  }
+
+  /// The eight bytes at `position`, the first one lowest.
+  @inline(__always)
+  private static func load(_ base: UnsafePointer<UInt8>, _ position: Int) -> UInt64 {
+    UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+  }
+
+  /// How many of `word`'s bytes, from the first, are ASCII digits before the first that is not (0...8).
+  ///
+  /// A byte's flag is exact when no borrow or carry comes into it, which holds up to and including
+  /// the first non-digit: digits neither borrow (they are >= '0') nor carry (<= '9' + 0x46 < 0x100).
+  @inline(__always)
+  static func leadingDigits(_ word: UInt64) -> Int {
+    let flags = ((word &- 0x3030_3030_3030_3030) | (word &+ 0x4646_4646_4646_4646)) & 0x8080_8080_8080_8080
+    return flags.trailingZeroBitCount &>> 3
+  }
+
+  /// The number the first `count` bytes of `word` spell (all ASCII digits; 0 for none). The digits
+  /// are shifted to the word's top, below zeros, and combined in three multiplies (SWAR).
+  @inline(__always)
+  static func digitsValue(_ word: UInt64, _ count: Int) -> UInt64 {
+    // Smart shift: by 64 (no digits) gives 0. Bytes past `count` may hold borrows; they go out.
+    var value = (word &- 0x3030_3030_3030_3030) << UInt64(64 &- 8 &* count)
+    value = (value &* 2561) >> 8
+    value = ((value & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
+    return ((value & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
+  }
+
+  /// `number`'s byte loop, for the end of a row and for every form `wordNumber` leaves.
+  @inline(__always)
+  static func bytewiseNumber(
     _ base: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int, _ powers: UnsafeBufferPointer<Double>
   ) -> Float? {
     guard index < end else { return nil }

@@ -32,12 +32,13 @@ struct JSONScanner {
   }
 
   mutating func skipWhitespace() {
-    while index < bytes.count {
-      switch bytes[index] {
-      case 0x20, 0x09, 0x0A, 0x0D: index += 1
-      default: return
-      }
-    }
+    while index < bytes.count, Self.isWhitespace(bytes[index]) { index += 1 }
+  }
+
+  /// Whether `byte` is JSON whitespace: space, tab, line feed, carriage return.
+  @inline(__always)
+  static func isWhitespace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
   }
 
   /// Consumes `byte` after whitespace, or throws naming what was found.

@@ -20,6 +20,10 @@ struct NDJSONRecordDecoder: Sendable {
   private let renamable: InputSet
   /// Inputs given a path with `--input`.
   private let mapped: InputSet
+  /// `{"NAME":` for a model of one float32 input read from its top-level key NAME (plain text,
+  /// not an output's name): a record that is exactly that key and a flat array of plain numbers
+  /// is read without the general walk (`decodePlainRow`).
+  var plainRowPrefix: [UInt8]?
 
   /// - Parameters:
   ///   - fields: input name to dotted field path, for inputs not named as their field.
@@ -34,6 +38,14 @@ struct NDJSONRecordDecoder: Sendable {
     for (index, input) in inputs.enumerated() where fields[input.name] == nil { renamable |= 1 << index }
     self.renamable = renamable
     mapped = inputs.count == 64 ? ~renamable : ~renamable & ((1 << inputs.count) - 1)
+    if inputs.count == 1, inputs[0].element == .float32, inputs[0].raggedStride == nil, paths[0].count == 1,
+      !paths[0][0].contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }),
+      !reservedKeys.contains(paths[0][0])
+    {
+      plainRowPrefix = Array("{\"".utf8) + paths[0][0] + Array("\":".utf8)
+    } else {
+      plainRowPrefix = nil
+    }
   }
 
   /// Inputs as a bit set (a record is decoded without allocating per key).
@@ -51,6 +63,7 @@ struct NDJSONRecordDecoder: Sendable {
   /// Appends one record's row to `columns`, or throws with nothing appended.
   /// Models with more than 64 inputs are refused when the format is built.
   func decode(_ record: UnsafeRawBufferPointer, into columns: inout [Column]) throws(RecordError) {
+    if let prefix = plainRowPrefix, decodePlainRow(record, prefix: prefix, into: &columns[0]) { return }
     for index in columns.indices { columns[index].beginRow() }
     do throws(RecordError) {
       var scanner = JSONScanner(record)
@@ -73,6 +86,27 @@ struct NDJSONRecordDecoder: Sendable {
       for index in columns.indices { columns[index].rollbackRow() }
       throw error
     }
+  }
+
+  /// Reads `{"NAME":[n, ...]}` (JSON whitespace after the array allowed) as the general walk
+  /// would; false, with nothing appended, for any other record.
+  private func decodePlainRow(_ record: UnsafeRawBufferPointer, prefix: [UInt8], into column: inout Column)
+    -> Bool
+  {
+    let count = record.count
+    guard count > prefix.count, record[prefix.count] == UInt8(ascii: "["),
+      prefix.withUnsafeBytes({ record.starts(with: $0) })
+    else { return false }
+    let before = column.count
+    guard var index = column.appendPlainFloatArray(record, at: prefix.count) else { return false }
+    while index < count, JSONScanner.isWhitespace(record[index]) { index += 1 }
+    if index < count, record[index] == UInt8(ascii: "}") {
+      index += 1
+      while index < count, JSONScanner.isWhitespace(record[index]) { index += 1 }
+      if index == count { return true }
+    }
+    column.truncate(to: before)
+    return false
   }
 
   private func walkObject(

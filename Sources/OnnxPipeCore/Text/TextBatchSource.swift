@@ -83,6 +83,15 @@ public struct TextBatchSource: BatchSource {
         }
       }
       while records.count < batchSize {
+        if !atStreamStart {
+          // Every plain record buffered in one pass; `splitter.next` below for the others.
+          let wasEmpty = records.isEmpty
+          let taken = splitter.appendPlainRecords(
+            &buffer, into: &payload, records: &records, limit: batchSize - records.count,
+            skipBlank: skipBlankRecords)
+          if taken > 0 && wasEmpty { deadline = monotonicNanoseconds() + maxDelayNanoseconds }
+          if records.count >= batchSize { break }
+        }
         let mark = payload.count
         guard var span = splitter.next(&buffer, seenEOF: seenEOF, into: &payload) else { break }
         dropByteOrderMark(&span, in: payload)
