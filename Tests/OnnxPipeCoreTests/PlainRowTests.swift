@@ -19,7 +19,7 @@ private func decode(_ record: String, _ decoder: NDJSONRecordDecoder) -> Result<
 }
 
 @Suite struct PlainRowTests {
-  static let input = TextInput(index: 0, name: "X", element: .float32, rowShape: [4])
+  static let input = InputRow(index: 0, name: "X", element: .float32, rowShape: [4])
 
   /// Records of the plain shape and every near miss: the plain-row path decodes each exactly as
   /// the general walk does (the same values, or the same error).
@@ -63,9 +63,9 @@ private func decode(_ record: String, _ decoder: NDJSONRecordDecoder) -> Result<
   /// The path is off where the general walk has more to decide: a mapped or nested field, a
   /// kept output of the input's name, more than one input, a name that JSON would escape.
   @Test func plainRowPathIsOffWhereItCannotDecide() {
-    let y = TextInput(index: 1, name: "Y", element: .float32, rowShape: [2])
-    let ints = TextInput(index: 0, name: "X", element: .int64, rowShape: [4])
-    let quoted = TextInput(index: 0, name: "a\"b", element: .float32, rowShape: [4])
+    let y = InputRow(index: 1, name: "Y", element: .float32, rowShape: [2])
+    let ints = InputRow(index: 0, name: "X", element: .int64, rowShape: [4])
+    let quoted = InputRow(index: 0, name: "a\"b", element: .float32, rowShape: [4])
     #expect(NDJSONRecordDecoder(inputs: [Self.input], fields: ["X": "f.g"]).plainRowPrefix == nil)
     #expect(
       NDJSONRecordDecoder(inputs: [Self.input], fields: [:], reservedKeys: [Array("X".utf8)]).plainRowPrefix

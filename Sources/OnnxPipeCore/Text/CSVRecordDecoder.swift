@@ -81,7 +81,7 @@ enum CSVRecord {
 }
 
 /// Reads CSV records into input columns, by column index per input element.
-/// Records must already be checked to be valid UTF-8 (`TextBatchProcessor` checks each once).
+/// Records must already be checked to be valid UTF-8 (`TextRecordReader` checks each once).
 struct CSVRecordDecoder: Sendable {
   let inputs: [InputRow]
   /// For each input, the CSV column index of each of its row's elements.

@@ -9,7 +9,7 @@
 /// number row may be nested arrays matching the input's shape or one flat
 /// array; a one-element row may be a bare scalar. `null` and `NaN` are
 /// missing values (`MissingFill`). Records must already be checked to be
-/// valid UTF-8 (`TextBatchProcessor` checks each once).
+/// valid UTF-8 (`TextRecordReader` checks each once).
 struct NDJSONRecordDecoder: Sendable {
   let inputs: [InputRow]
   /// Per input, the path of field names (UTF-8) that holds it.

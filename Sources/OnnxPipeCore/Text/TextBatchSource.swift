@@ -17,7 +17,7 @@ public struct TextBatchSource: BatchSource {
   private var seenEOF = false
   /// Triggered on SIGINT/SIGTERM: the records held go out as a last batch.
   public let interruption: Interruption? = Interruption()
-  /// Where the workers give batch payloads back (`TextBatchProcessor(bufferPool:)`).
+  /// Where the workers give batch payloads back (`TextRecordReader(bufferPool:)`).
   public let bufferPool = BufferPool()
   private var interrupted = false
   private var payload: [UInt8] = []
