@@ -196,8 +196,10 @@ compat-report: $(PYTHON)
 	$(PYTHON) $(COMPAT)/check.py --report .build/debug/onnxpipe
 
 # GNU parallel is one of the baselines.
-bench-deps:
+bench-deps: $(PYTHON)
 	@command -v parallel >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq parallel >/dev/null; }
+	@# make deps fills .venv from Tests/Interop/requirements.txt; the bench also needs onnx (its near-free model).
+	$(PYTHON) -m pip install -q -r bench/requirements.txt
 
 bench: build $(PYTHON) bench-deps
 	$(PYTHON) bench/run.py --binary $(BIN)
