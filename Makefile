@@ -197,7 +197,8 @@ compat-report: $(PYTHON)
 
 # GNU parallel is one of the baselines.
 bench-deps: $(PYTHON)
-	@command -v parallel >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq parallel >/dev/null; }
+	@# GNU parallel (the python-parallel baselines); moreutils' parallel of the same name takes other options.
+	@parallel --version 2>/dev/null | grep -q 'GNU parallel' || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq parallel >/dev/null; }
 	@# make deps fills .venv from Tests/Interop/requirements.txt; the bench also needs onnx (its near-free model).
 	$(PYTHON) -m pip install -q -r bench/requirements.txt
 
