@@ -26,14 +26,10 @@ private func splitFast(
       spans.append(span)
     }
   }
-  var offset = 0
-  while offset < bytes.count {
-    let end = min(offset + chunk, bytes.count)
-    buffer.write(bytes[offset..<end])
-    offset = end
-    drain(false)
+  feedInChunks(bytes, chunk: chunk) { piece in
+    if let piece { buffer.write(piece) }
+    drain(piece == nil)
   }
-  drain(true)
   return (spans.map { (Array(payload[$0.range]), $0.line, $0.oversized) }, fast)
 }
 
@@ -51,14 +47,10 @@ private func splitSlow(
       records.append((Array(payload[span.range]), span.line, span.oversized))
     }
   }
-  var offset = 0
-  while offset < bytes.count {
-    let end = min(offset + chunk, bytes.count)
-    buffer.write(bytes[offset..<end])
-    offset = end
-    drain(false)
+  feedInChunks(bytes, chunk: chunk) { piece in
+    if let piece { buffer.write(piece) }
+    drain(piece == nil)
   }
-  drain(true)
   return records
 }
 

@@ -11,19 +11,15 @@ func split(
   var buffer = InputBuffer(capacity: 4)
   var payload: [UInt8] = []
   var records: [(String, Int, Bool)] = []
-  var offset = 0
   func drain(_ seenEOF: Bool) {
     while let span = splitter.next(&buffer, seenEOF: seenEOF, into: &payload) {
       records.append((String(decoding: payload[span.range], as: UTF8.self), span.line, span.oversized))
     }
   }
-  while offset < bytes.count {
-    let end = min(offset + chunk, bytes.count)
-    buffer.write(bytes[offset..<end])
-    offset = end
-    drain(false)
+  feedInChunks(bytes, chunk: chunk) { piece in
+    if let piece { buffer.write(piece) }
+    drain(piece == nil)
   }
-  drain(true)
   return records
 }
 
@@ -133,4 +129,15 @@ func split(
       #expect(records.map(\.1) == expected.map(\.1), "text \(text.debugDescription), chunk \(chunk)")
     }
   }
+}
+
+/// Calls `step` with each `chunk`-byte piece of `bytes` in order, then with nil: the end of input.
+func feedInChunks(_ bytes: [UInt8], chunk: Int, _ step: (_ piece: ArraySlice<UInt8>?) -> Void) {
+  var offset = 0
+  while offset < bytes.count {
+    let end = min(offset + chunk, bytes.count)
+    step(bytes[offset..<end])
+    offset = end
+  }
+  step(nil)
 }
