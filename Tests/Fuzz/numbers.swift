@@ -30,6 +30,27 @@ public func fuzzNumbers(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       fast.bitPattern == expectedFloat.bitPattern,
       "fast path \(fast) != strtof \(expectedFloat) for \(String(decoding: token, as: UTF8.self))")
   }
+  // The same token as every field of a record long enough for the word path (which takes the
+  // 32 bytes after a number's start at once): each value it reads is strtof's too.
+  if size > 0 && size < 64 {
+    let copies = 64 / size + 2
+    var record: [UInt8] = []
+    for copy in 0..<copies {
+      if copy > 0 { record.append(UInt8(ascii: ",")) }
+      record += UnsafeBufferPointer(start: data, count: size)
+    }
+    var values = [Float](repeating: .nan, count: copies)
+    let fields = record.withUnsafeBytes { raw in
+      values.withUnsafeMutableBufferPointer { FastFloats.readFields(raw, into: $0) }
+    }
+    if fields != nil {
+      for value in values {
+        precondition(
+          value.bitPattern == expectedFloat.bitPattern,
+          "word path \(value) != strtof \(expectedFloat) for \(String(decoding: token, as: UTF8.self))")
+      }
+    }
+  }
   if let integer = NumberParser.int64(decimal), decimal.isInteger {
     let expected = strtoll(text, nil, 10)
     precondition(integer == expected, "int \(integer) != strtoll \(expected)")
