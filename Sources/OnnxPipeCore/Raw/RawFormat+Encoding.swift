@@ -5,7 +5,9 @@ extension RawFormat {
   /// The payload is each selected output's block in order; when any of them
   /// is a string tensor it starts with the u32 row count and strings are
   /// length-prefixed, mirroring the input layout.
-  public func appendFrame(outputs results: [OutputTensor], rows: Int, to frame: inout [UInt8]) throws {
+  public func appendFrame(outputs results: [OutputTensor], rows: Int, to frame: inout [UInt8])
+    throws(PipeError)
+  {
     precondition(
       results.count == outputs.count, "expected \(outputs.count) outputs, engine returned \(results.count)")
     var payloadBytes = outputHasStrings ? 4 : 0

@@ -20,13 +20,13 @@ public struct RawFrameWriter: RecordWriter {
     guard let results else {
       // Nothing scored: an empty frame for each input frame (a text batch's records all rejected: none).
       if decoded.isUnit {
-        for _ in decoded.groups ?? [0] { try appendFrame(emptyOutputs(), rows: 0, to: &out) }
+        for _ in decoded.groups ?? [0] { try format.appendFrame(outputs: emptyOutputs(), rows: 0, to: &out) }
       }
       return
     }
     let outputs = format.densified(results)
     guard let groups = decoded.groups else {
-      return try appendFrame(outputs, rows: decoded.rows, to: &out)
+      return try format.appendFrame(outputs: outputs, rows: decoded.rows, to: &out)
     }
     let total = decoded.rows
     guard outputs.allSatisfy({ $0.rowCount == total }) else {
@@ -35,7 +35,7 @@ public struct RawFrameWriter: RecordWriter {
     var start = 0
     if format.outputHasStrings {
       for rows in groups {
-        try appendFrame(outputs.map { $0.rows(start..<start + rows) }, rows: rows, to: &out)
+        try format.appendFrame(outputs: outputs.map { $0.rows(start..<start + rows) }, rows: rows, to: &out)
         start += rows
       }
       return
@@ -60,14 +60,6 @@ public struct RawFrameWriter: RecordWriter {
   public func appendJoined(_ results: [OutputTensor], rows: Int, to out: inout [UInt8]) throws(PipeError) {
     do { try format.appendFrame(outputs: format.densified(results), rows: rows, to: &out) } catch {
       throw PipeError(.software, "joining the slices of a frame: \(error)")
-    }
-  }
-
-  private func appendFrame(_ outputs: [OutputTensor], rows: Int, to out: inout [UInt8]) throws(PipeError) {
-    do { try format.appendFrame(outputs: outputs, rows: rows, to: &out) } catch let error as PipeError {
-      throw error
-    } catch {
-      throw PipeError(.software, "\(error)")
     }
   }
 
