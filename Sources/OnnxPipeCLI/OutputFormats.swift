@@ -43,11 +43,6 @@ enum OutputFormats {
       throw PipeError(.usage, "--keep with --out arrow needs --in arrow (text records have no Arrow columns)")
     case .text: break
     case .arrow(let reader):
-      if options.onError == .skip {
-        throw PipeError(
-          .usage,
-          "--keep --on-error skip: Arrow output keeps whole input batches; use --on-error null or fail")
-      }
       keeping = reader
     case .none: break
     }

@@ -302,6 +302,13 @@ class FormatMatrixTests(unittest.TestCase):
         for output_format, first in [("ndjson", 0), ("csv", 1)]:
             result = run("text_clf.onnx", ["--in", "lines", "--out", output_format, "--keep"], lines)
             self.assertIn("denied timeout login failed", result.stdout.decode().splitlines()[first])
+        skipped = run(
+            "logreg.onnx", ["--in", "arrow", "--out", "arrow", "--keep", "--on-error", "skip", "--force", "--prefix", "p_"],
+            inputs["arrow"], expect=64)
+        self.assertEqual(
+            skipped.stderr.decode(),
+            "onnxpipe: --keep --on-error skip: Arrow output keeps whole input batches; use --on-error null or fail\n"
+            "See 'onnxpipe --help'.\n")
         kept = run("logreg.onnx", ["--in", "csv", "--out", "ndjson", "--keep", "--prefix", "p_"], inputs["csv"])
         first = json.loads(kept.stdout.decode().splitlines()[0])
         self.assertEqual(list(first)[:4], ["a", "b", "c", "d"])

@@ -42,7 +42,8 @@ public enum ArrowFormat {
   ///   - outputs: the selected outputs (indices into the engine's signature).
   ///   - probeInputs: the input rows a probe run feeds the model, to learn output shapes the
   ///     signature leaves free.
-  ///   - keeping: with `--keep`, the Arrow input whose columns are copied through first.
+  ///   - keeping: with `--keep`, the Arrow input whose columns are copied through first
+  ///     (refused under `--on-error skip`: the kept columns are whole input batches).
   ///   - inputMetadata: the input schema's metadata, carried over.
   ///   - modelName: the model file's name, recorded in the schema's metadata.
   public static func writer(
@@ -51,6 +52,10 @@ public enum ArrowFormat {
   ) throws(PipeError) -> ArrowOutputWriter {
     let signature = engine.signature
     var kept: [ArrowKeptColumn] = []
+    if let input, input.onError == .skip {
+      throw PipeError(
+        .usage, "--keep --on-error skip: Arrow output keeps whole input batches; use --on-error null or fail")
+    }
     if let layout = input?.layout {
       for (column, field) in layout.schema.fields.enumerated() {
         kept.append(
@@ -85,11 +90,6 @@ public enum ArrowFormat {
       schema: schema, signature: engine.signature, mapping: mapping, onError: onError, stats: stats)
     let writer: any RecordWriter
     if output == "arrow" {
-      if keep && onError == .skip {
-        throw PipeError(
-          .usage,
-          "--keep --on-error skip: Arrow output keeps whole input batches; use --on-error null or fail")
-      }
       writer = try self.writer(
         engine: engine, outputs: try engine.signature.selectOutputs(mapping.outputNames),
         prefix: mapping.outputPrefix, probeInputs: reader.inputs, keeping: keep ? reader : nil,
