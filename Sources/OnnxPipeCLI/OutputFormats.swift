@@ -20,8 +20,7 @@ enum OutputFormats {
     case .text(let textFormat):
       format = textFormat
     case .arrow:
-      throw PipeError(
-        .usage, "--keep with --in arrow needs --out arrow (the input columns are copied through)")
+      throw ArrowFormat.keepNeedsArrowOutput
     case .none:
       format = try TextFormat(
         writing: TextOutputFormat(rawValue: options.output)!, signature: context.engine.signature,

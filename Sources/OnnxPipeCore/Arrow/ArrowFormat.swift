@@ -96,8 +96,7 @@ public enum ArrowFormat {
         inputMetadata: schema.metadata, modelName: modelName)
     } else {
       if keep {
-        throw PipeError(
-          .usage, "--keep with --in arrow needs --out arrow (the input columns are copied through)")
+        throw keepNeedsArrowOutput
       }
       var format = try TextFormat(
         writing: TextOutputFormat(rawValue: output)!, signature: engine.signature,
@@ -108,6 +107,11 @@ public enum ArrowFormat {
     let processor = ScoringProcessor(
       reader: reader, writer: writer, engine: engine, outputs: writer.outputIndices, onError: onError)
     return (processor, writer.preamble)
+  }
+
+  /// `--keep` with Arrow input and a text output: kept columns are Arrow buffers, copied as they are.
+  public static var keepNeedsArrowOutput: PipeError {
+    PipeError(.usage, "--keep with --in arrow needs --out arrow (the input columns are copied through)")
   }
 
   /// The end-of-stream marker written after the last batch.
