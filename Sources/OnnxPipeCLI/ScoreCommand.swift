@@ -49,9 +49,9 @@ enum ScoreCommand {
     var metrics: MetricsFile?
     /// Runs `source` through a pipeline whose processor `build` makes from an engine: now from
     /// this model, and again from each reloaded one (SIGHUP, --watch).
-    func runPipeline<Source: BatchSource>(
-      _ source: Source, deadLetters: (any OutputSink)? = nil, merges: Bool = false,
-      tuner: BatchSizeTuner? = nil, _ build: @escaping ModelReloader.Build
+    func runPipeline(
+      _ source: AnyBatchSource, deadLetters: (any OutputSink)?, merges: Bool, tuner: BatchSizeTuner?,
+      _ build: @escaping ModelReloader.Build
     ) throws(PipeError) -> PipelineOutcome {
       let delay = faultDelayMicroseconds()
       let metered = options.metricsPath != nil

@@ -12,12 +12,13 @@ extension ArrowOutputWriter: RecordWriter {
     _ results: [OutputTensor]?, records: OutputRecords, decoded: DecodedRecords, to out: inout [UInt8]
   ) throws(PipeError) {
     guard records.count > 0 || decoded.isUnit else { return }
-    if case .arrow(let view, let dictionaries) = decoded.kept {
+    var view: ArrowBatchView?
+    if case .arrow(let input, let dictionaries) = decoded.kept {
+      view = input
       // Kept dictionary-encoded columns need the dictionary batches read since the last batch, first.
       out += try dictionaryMessages(dictionaries)
-      out += try recordBatch(results: results, rows: records.rows, input: view)
-    } else {
-      out += try recordBatch(results: results, rows: records.rows, input: nil)
     }
+    let batch = try recordBatch(results: results, rows: records.rows, input: view)
+    if out.isEmpty { out = batch } else { out += batch }  // the common case takes the bytes as made
   }
 }
