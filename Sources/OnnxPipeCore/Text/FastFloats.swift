@@ -4,7 +4,7 @@
 ///
 /// It handles only what it can convert exactly on its own: an optional minus,
 /// an integer part without leading zeros, an optional fraction, at most 19
-/// digits in all (a leading `0.` aside), no exponent, a result in the normal
+/// significant digits and 22 after the point, no exponent, a result in the normal
 /// float32 range (or zero), and not within two Double ulps of a tie between
 /// two floats. Anything else returns nil, and the caller reads the same bytes
 /// again through `NumberParser` and `JSONScanner`, which handle every form
@@ -82,12 +82,12 @@ enum FastFloats {
     }
   }
 
-  /// 10^0 ... 10^19, all exact in a Double. Callers take its buffer once per
+  /// 10^0 ... 10^22, all exact in a Double. Callers take its buffer once per
   /// row: a `switch` over literals here made the compiler keep the constants
   /// in vector registers and shuffle all of them around every conversion.
   static let powersOfTen: [Double] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
-    1e19,
+    1e19, 1e20, 1e21, 1e22,
   ]
 
   @inline(__always)
@@ -238,6 +238,13 @@ enum FastFloats {
     var fraction = 0
     if index < end, base[index] == UInt8(ascii: ".") {
       index += 1
+      if mantissa == 0 {
+        // "0.000235...": zeros before the first significant digit are not among the 19.
+        while index < end, base[index] == UInt8(ascii: "0") {
+          fraction += 1
+          index += 1
+        }
+      }
       while digits <= 11, index + 8 <= end, let chunk = eightDigits(base + index) {
         mantissa = mantissa &* 100_000_000 &+ chunk
         digits += 8
@@ -258,7 +265,9 @@ enum FastFloats {
       guard fraction > 0 else { return nil }
     }
     if index < end, base[index] | 0x20 == UInt8(ascii: "e") { return nil }
-    guard let magnitude = float(mantissa, dividedBy: powers[fraction]) else { return nil }
+    guard fraction < powers.count, let magnitude = float(mantissa, dividedBy: powers[fraction]) else {
+      return nil
+    }
     return negative ? -magnitude : magnitude
   }
 
