@@ -189,7 +189,10 @@ public struct AdaptiveFrameSource: BatchSource {
     guard var frame = streaming else { return nil }
     targetRows = tuner.target()
     let count = min(targetRows, frame.rows - frame.rowsRead)
-    var bytes = [UInt8](repeating: 0, count: count * rowBytes)
+    // Not zeroed: a slice goes on only once every byte is read (see `LengthPrefixedFrameDecoder`).
+    var bytes = [UInt8](unsafeUninitializedCapacity: count * rowBytes) { _, length in
+      length = count * rowBytes
+    }
     var filled = 0
     while true {
       filled += bytes.withUnsafeMutableBytes { raw in
