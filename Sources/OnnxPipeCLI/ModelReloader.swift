@@ -14,7 +14,9 @@ import Synchronization
 /// the old one keeps serving.
 ///
 /// One load at a time, on a thread of its own; a request during a load runs
-/// one more load after it (the file may have changed again meanwhile).
+/// one more load after it (the file may have changed again meanwhile). `stop`
+/// waits for a load under way before the process exits: exiting under it tore
+/// ONNX Runtime's globals down while the load used them (a crash at exit).
 final class ModelReloader: Sendable {
   typealias Build = @Sendable (any InferenceEngine) throws(PipeError) -> any BatchProcessor
 
@@ -30,7 +32,16 @@ final class ModelReloader: Sendable {
   private let replace: @Sendable (any BatchProcessor) -> Void
   /// Tells adaptive batching to measure again once a new model scores.
   private let remeasure: @Sendable () -> Void
-  private let state = Mutex((running: false, pending: false))
+  private let state = Mutex(State())
+
+  private struct State: ~Copyable {
+    var running = false
+    var pending = false
+    /// `stop` was called: no load starts again.
+    var stopped = false
+    /// The thread of the last load started, joined by the next one or by `stop`.
+    var thread: OwnedThread?
+  }
 
   init(
     options: ScoreOptions, intraThreads: Int, stats: PipelineStats, reference: ModelSignature,
@@ -49,29 +60,40 @@ final class ModelReloader: Sendable {
 
   /// Starts a reload (or queues one behind the load under way). Returns at once.
   func request() {
-    let start = state.withLock { state -> Bool in
+    state.withLock { state in
+      guard !state.stopped else { return }
       if state.running {
         state.pending = true
-        return false
+        return
       }
       state.running = true
-      return true
-    }
-    guard start else { return }
-    OwnedThread { [self] in
-      while true {
-        reloadOnce()
-        let again = state.withLock { state -> Bool in
-          if state.pending {
-            state.pending = false
-            return true
+      // The last load's thread has finished its work (it cleared `running`): this returns at once.
+      state.thread?.join()
+      state.thread = OwnedThread { [self] in
+        while true {
+          reloadOnce()
+          let again = self.state.withLock { state -> Bool in
+            if state.pending && !state.stopped {
+              state.pending = false
+              return true
+            }
+            state.running = false
+            return false
           }
-          state.running = false
-          return false
+          if !again { return }
         }
-        if !again { return }
       }
-    }.detach()
+    }
+  }
+
+  /// Starts no more loads and waits for the one under way, if any; called before the process exits.
+  func stop() {
+    let thread = state.withLock { state -> OwnedThread? in
+      state.stopped = true
+      defer { state.thread = nil }
+      return state.thread
+    }
+    thread?.join()
   }
 
   /// Polls the model file every second and reloads when its identity

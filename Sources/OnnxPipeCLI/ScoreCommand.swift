@@ -70,6 +70,7 @@ enum ScoreCommand {
         requiresBatchInvariance: merges, build: wrapped,
         replace: { [pipeline] in pipeline.replaceProcessor($0) },
         remeasure: { tuner?.remeasure() })
+      defer { reloader.stop() }
       Signals.onReloadAndStatus(
         reload: { reloader.request() },
         status: { try? FileDescriptor.standardError.writeAll(reporter.summaryLine()) })
