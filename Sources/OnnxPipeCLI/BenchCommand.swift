@@ -109,7 +109,7 @@ enum BenchCommand {
       return sibling
     }
     let next = Atomic<Int>(0)
-    let failure = Mutex<String?>(nil)
+    let failure = Locked<String?>(nil)
     let started = monotonicNanoseconds()
     let layouts = outputLayouts
     let threads = sessions.map { session in

@@ -17,7 +17,7 @@ enum ModelLoader {
     var loadNanoseconds: UInt64 = 0
   }
 
-  static let timing = Mutex(Timing())
+  static let timing = Locked(Timing())
 
   static func load(
     path: String, intraThreads: Int = 1, optimization: String = "all"

@@ -32,9 +32,9 @@ final class ModelReloader: Sendable {
   private let replace: @Sendable (any BatchProcessor) -> Void
   /// Tells adaptive batching to measure again once a new model scores.
   private let remeasure: @Sendable () -> Void
-  private let state = Mutex(State())
+  private let state = Locked(State())
 
-  private struct State: ~Copyable {
+  private struct State {
     var running = false
     var pending = false
     /// `stop` was called: no load starts again.

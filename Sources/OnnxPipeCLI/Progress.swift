@@ -10,9 +10,9 @@ final class ProgressReporter: Sendable {
   private let stats: PipelineStats
   private let started: UInt64
   private let running = Atomic<Bool>(true)
-  private let finished = Mutex<Bool>(false)
+  private let finished = Locked<Bool>(false)
   /// Settings chosen at start-up, for the summary (` batch_rows=4096`).
-  private let settings = Mutex<String>("")
+  private let settings = Locked<String>("")
 
   init(stats: PipelineStats, started: UInt64) {
     self.stats = stats

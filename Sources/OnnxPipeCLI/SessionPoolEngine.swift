@@ -37,14 +37,14 @@ final class SessionPoolEngine: RepeatingEngine {
   /// The session loaded first; also the one runs share when no other can be made.
   private let first: OrtEngine
   let limit: Int
-  private let state: Mutex<State>
+  private let state: Locked<State>
 
   /// - Parameter limit: the most sessions to hold (the workers, within `ScoreCommand.sessionBudget`); at least 1.
   init(session: Session, limit: Int) {
     first = OrtEngine(session: session)
     signature = first.signature
     self.limit = max(limit, 1)
-    state = Mutex(State(idle: [first], made: 1))
+    state = Locked(State(idle: [first], made: 1))
   }
 
   /// How many sessions the pool has made, the first included.

@@ -39,8 +39,8 @@ enum Signals {
     var status: (@Sendable () -> Void)?
   }
 
-  private static let handler = Mutex<Handler?>(nil)
-  private static let hooks = Mutex(Hooks())
+  private static let handler = Locked<Handler?>(nil)
+  private static let hooks = Locked(Hooks())
 
   /// Blocks SIGINT, SIGTERM, SIGHUP and SIGUSR1 in the calling thread and
   /// ignores SIGPIPE, so writes to a closed pipe fail with EPIPE instead of

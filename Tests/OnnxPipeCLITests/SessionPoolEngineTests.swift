@@ -60,7 +60,7 @@ import Testing
     let pool = SessionPoolEngine(session: try ModelLoader.load(path: Self.textModel), limit: 2)
     let batches = (0..<16).map { Self.lines(37 + $0, seed: $0) }
     let expected = try batches.map { try Self.run(single, $0) }
-    let results = Mutex([[OutputTensor]?](repeating: nil, count: batches.count))
+    let results = Locked([[OutputTensor]?](repeating: nil, count: batches.count))
     let next = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
     let threads = (0..<2).map { _ in
@@ -119,7 +119,7 @@ import Testing
     let first = oldPool.checkOut()
     let second = oldPool.checkOut()
     #expect(oldPool.sessionCount == 2)
-    let replaced = Mutex<(any BatchProcessor)?>(nil)
+    let replaced = Locked<(any BatchProcessor)?>(nil)
     let done = DispatchSemaphore(value: 0)
     let reloader = ModelReloader(
       options: options, intraThreads: 1, stats: stats, reference: old.adapter.signature,
@@ -129,6 +129,7 @@ import Testing
       remeasure: { done.signal() })
     reloader.request()
     #expect(done.wait(timeout: .now() + 60) == .success)
+    reloader.stop()  // joins the load's thread, as the command does before it exits
     let holder = try #require(replaced.withLock { $0 } as? Holder)
     let newPool = try #require((holder.engine as? ModelAdapter)?.base as? SessionPoolEngine)
     #expect(newPool !== oldPool)

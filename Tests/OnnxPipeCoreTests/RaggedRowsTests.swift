@@ -6,7 +6,7 @@ import Testing
 /// A token model: int64 `tokens` [N, seq] -> float32 `total` [N] (the row's sum) and
 /// `length` [N]; it records the shapes it was run on.
 final class TokenEngine: InferenceEngine, Sendable {
-  let runs = Mutex<[[Int]]>([])
+  let runs = Locked<[[Int]]>([])
   var signature: ModelSignature {
     ModelSignature(
       inputs: [TensorSpec(name: "tokens", kind: .tensor(.int64, [.symbolic("N"), .symbolic("seq")]))],

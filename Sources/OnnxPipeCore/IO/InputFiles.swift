@@ -25,7 +25,7 @@ public final class InputFiles: Sendable {
   public let descriptor: FileDescriptor
   /// The operands as given, in order.
   public let paths: [String]
-  private let state: Mutex<State>
+  private let state: Locked<State>
 
   private struct State {
     var failure: PipeError?
@@ -40,7 +40,7 @@ public final class InputFiles: Sendable {
   private init(descriptor: FileDescriptor, paths: [String], rule: StreamJoiner.Rule) {
     self.descriptor = descriptor
     self.paths = paths
-    state = Mutex(State(failure: nil, joiner: StreamJoiner(rule: rule)))
+    state = Locked(State(failure: nil, joiner: StreamJoiner(rule: rule)))
   }
 
   /// Opens `paths` (at least one; `-` is standard input) to be read as one

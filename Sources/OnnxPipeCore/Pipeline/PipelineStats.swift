@@ -18,14 +18,14 @@ public final class PipelineStats: Sendable {
   /// Input tensors that had to be copied or converted (Arrow input).
   public let tensorsCopied = Atomic<Int>(0)
   /// Latency from a batch's admission to its bytes being handed to the sink.
-  public let latency = Mutex(LatencyHistogram())
+  public let latency = Locked(LatencyHistogram())
   /// Rows in each model run (recorded by a `MeteredEngine`, for `--metrics`).
-  public let runRows = Mutex(RowsHistogram())
+  public let runRows = Locked(RowsHistogram())
   /// Model reloads that took effect, and those that failed (the old model kept serving).
   public let reloads = Atomic<Int>(0)
   public let reloadFailures = Atomic<Int>(0)
   /// The identity (`ModelIdentity`) of the model scoring new batches.
-  public let modelIdentity = Mutex("")
+  public let modelIdentity = Locked("")
   /// CPU time of the reader thread (read, split, batch), in nanoseconds; set when it ends.
   public let readerCPUNanoseconds = Atomic<Int>(0)
   /// CPU time the writer spent in its loop (reorder, gather, write), in nanoseconds; set when it ends.

@@ -119,7 +119,7 @@ public struct BatchCalibration: Sendable, Equatable {
     _ engine: any InferenceEngine, _ format: RawFormat, _ rows: [UInt8], _ size: Int, _ workers: Int,
     _ share: UInt64
   ) throws -> Double {
-    let runs = Mutex<(count: Int, failure: (any Error)?)>((0, nil))
+    let runs = Locked<(count: Int, failure: (any Error)?)>((0, nil))
     let start = monotonicNanoseconds()
     let threads = (0..<max(workers, 1)).map { _ in
       OwnedThread {

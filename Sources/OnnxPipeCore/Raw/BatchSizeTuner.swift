@@ -105,7 +105,7 @@ public final class BatchSizeTuner: Sendable {
   private let schedule: [Int]
   private let target: Atomic<Int>
   private let settled: Atomic<Bool>
-  private let state: Mutex<State>
+  private let state: Locked<State>
   private let cpuClock: @Sendable () -> UInt64
   /// Whether a settled choice is tried again after a while (not for a fixed size).
   private let rechecks: Bool
@@ -128,7 +128,7 @@ public final class BatchSizeTuner: Sendable {
     schedule = round + round.reversed()
     target = Atomic(candidates[schedule[0]])
     settled = Atomic(false)
-    state = Mutex(State(best: Array(repeating: 0, count: candidates.count), fallback: initialRows))
+    state = Locked(State(best: Array(repeating: 0, count: candidates.count), fallback: initialRows))
     rechecks = settings.recheckNanoseconds > 0
   }
 
@@ -141,7 +141,7 @@ public final class BatchSizeTuner: Sendable {
     schedule = [0]
     target = Atomic(fixedRows)
     settled = Atomic(true)
-    state = Mutex(State(best: [0], fallback: fixedRows))
+    state = Locked(State(best: [0], fallback: fixedRows))
     rechecks = false
   }
 
