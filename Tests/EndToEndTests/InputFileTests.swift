@@ -148,6 +148,46 @@ import Testing
         + "See 'onnxpipe --help'.\n")
   }
 
+  /// `cat a.arrows b.arrows | onnxpipe --in arrow`: the first stream scored and written whole,
+  /// then exit 65 naming the byte after its end marker (the second stream was dropped, exit 0).
+  @Test func aSecondArrowStreamOnStandardInputIsAnErrorAfterTheFirstIsWritten() throws {
+    let stream = Array(try Data(contentsOf: URL(fileURLWithPath: Self.iris + "/rows.arrows")))
+    let arguments = ["--in", "arrow", "--input", "X=measurements", "--out", "ndjson", Self.model]
+    let one = try run(arguments, input: stream)
+    #expect(one.status == 0 && one.stderr.isEmpty)
+    let two = try run(arguments, input: stream + stream)
+    #expect(two.status == 65)
+    #expect(two.stdout == one.stdout)
+    #expect(
+      two.stderr
+        == "onnxpipe: arrow stream (byte \(stream.count)): the input goes on after the end-of-stream marker;"
+        + " --in arrow reads one stream (join streams first, e.g. with pyarrow)\n")
+  }
+
+  /// A producer that reads the whole output, end marker included, before it closes our input gets
+  /// it: the check for input after the end marker waits until the output is written.
+  @Test func theOutputStreamEndsBeforeTheInputIsClosed() throws {
+    let stream = Array(try Data(contentsOf: URL(fileURLWithPath: Self.iris + "/rows.arrows")))
+    let live = try LiveProcess(["--in", "arrow", "--input", "X=measurements", "--out", "arrow", Self.model])
+    // Should the end marker never come, close the input after 30 s so the test ends (and fails).
+    let closed = ClosedFlag()
+    DispatchQueue.global().asyncAfter(deadline: .now() + 30) {
+      if closed.set() { try? live.stdin.fileHandleForWriting.close() }
+    }
+    live.send(stream)
+    var output: [UInt8] = []
+    while !output.reversed().starts(with: [0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]) {
+      let chunk = live.stdout.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      output += chunk
+    }
+    #expect(closed.set(), "the output's end marker came only once the input was closed")
+    try? live.stdin.fileHandleForWriting.close()
+    let end = live.finish()
+    #expect(end.status == 0, "\(end.stderr)")
+    #expect(output.count > 8)
+  }
+
   @Test func aTerminalOnStandardInputWithNoFileGetsAHint() throws {
     // script(1) gives onnxpipe a pseudo-terminal as standard input (and output).
     let (status, transcript) = try runUnderATerminal("'\(binaryPath)' --in ndjson '\(Self.model)'")
@@ -156,5 +196,20 @@ import Testing
       String(decoding: transcript, as: UTF8.self)
         == "onnxpipe: no input: standard input is a terminal. Pipe records in (producer | onnxpipe MODEL),"
         + " name files (onnxpipe MODEL FILE...), or give '-' to type them. See 'onnxpipe --help'.\r\n")
+  }
+}
+
+/// Set once, by whichever comes first: the test's end or its deadline.
+private final class ClosedFlag: @unchecked Sendable {
+  // @unchecked Sendable: `value` is only touched under `lock`.
+  private let lock = NSLock()
+  private var value = false
+
+  /// Sets the flag; true when this call set it.
+  func set() -> Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    defer { value = true }
+    return !value
   }
 }

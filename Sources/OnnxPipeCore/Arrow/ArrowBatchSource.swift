@@ -58,11 +58,29 @@ public struct ArrowBatchSource: BatchSource {
 
   private mutating func nextMessage() throws(PipeError) -> ArrowStreamMessage? {
     while true {
-      if seenEOF { return try decoder.decodeLast(&buffer) }
-      if let message = try decoder.decode(&buffer) { return message }
-      if decoder.sawEndMarker { return nil }
-      let count = try buffer.read(from: input, minimum: readSize)
-      if count == 0 { seenEOF = true }
+      if let message = try seenEOF ? decoder.decodeLast(&buffer) : decoder.decode(&buffer) { return message }
+      if decoder.sawEndMarker || seenEOF { return nil }
+      try fill()
     }
+  }
+
+  /// After the end-of-stream marker the input must end as well: a second stream (`cat a b`) or
+  /// stray bytes there would otherwise be dropped without a word. Reads on to the end of input;
+  /// the pipeline calls it once the output, end marker included, is written, so a producer that
+  /// reads that before it closes our input is not kept waiting.
+  public mutating func finishInput() throws(PipeError) {
+    guard decoder.sawEndMarker else { return }
+    while buffer.readableBytes == 0 && !seenEOF { try fill() }
+    guard buffer.readableBytes == 0 else {
+      throw PipeError(
+        .data,
+        "arrow stream (byte \(buffer.streamOffset)): the input goes on after the end-of-stream marker; --in arrow reads one stream (join streams first, e.g. with pyarrow)"
+      )
+    }
+  }
+
+  private mutating func fill() throws(PipeError) {
+    let count = try buffer.read(from: input, minimum: readSize)
+    if count == 0 { seenEOF = true }
   }
 }

@@ -141,10 +141,16 @@ public protocol BatchSource: SendableMetatype {
   /// hands over what it holds and then returns nil. Sources without one are
   /// cut off at once (a raw frame is all or nothing).
   var interruption: Interruption? { get }
+
+  /// Called once `next()` has returned nil at the end of input and everything before it has been
+  /// written: a source whose format marks its own end (Arrow's end-of-stream marker) reads on to
+  /// the end of input and throws if anything follows, which would otherwise be dropped unread.
+  mutating func finishInput() throws(PipeError)
 }
 
 extension BatchSource {
   public var interruption: Interruption? { nil }
+  public mutating func finishInput() throws(PipeError) {}
 }
 
 /// Parses, scores and formats one batch. Called from several worker threads at once.
@@ -199,5 +205,9 @@ public struct AnyBatchSource: BatchSource {
 
   public mutating func next() throws(PipeError) -> Batch? {
     try base.next()
+  }
+
+  public mutating func finishInput() throws(PipeError) {
+    try base.finishInput()
   }
 }

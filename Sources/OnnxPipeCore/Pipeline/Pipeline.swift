@@ -76,6 +76,8 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   private let sourceInterruption: Interruption?
   /// A signal the reader must end the stream with once it has handed over its records.
   private var pendingSignal: Int32?
+  /// What `source.finishInput()` found after the end of the input (guarded by `lock`).
+  private var inputAfterEnd: PipeError?
   private var source: Source
   private var sink: Sink
   private var deadLetterSink: (any OutputSink)?
@@ -151,6 +153,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
       reader.detach()
     } else {
       reader.join()
+      if let error = lock.withLock({ inputAfterEnd }) { return .failed(error) }
     }
     return outcome
   }
@@ -181,9 +184,14 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
         return
       }
       guard let batch else {
-        lock.withLock {
+        let interrupted = lock.withLock {
           window.finish(pendingSignal.map { .interrupted(signal: $0) } ?? .endOfInput)
           wakeEveryone()
+          return pendingSignal != nil
+        }
+        // While the writer finishes the output: what follows the input's own end, if anything.
+        if !interrupted {
+          do { try source.finishInput() } catch { lock.withLock { inputAfterEnd = error } }
         }
         return
       }
