@@ -52,15 +52,13 @@ public final class Value: @unchecked Sendable {
         defaultAllocator, dims, dims.count, ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING, &value))
     let tensor = Value(taking: value!)
     // Each string's bytes go straight into the tensor's own string (one call and one copy per
-    // element; strdup and FillStringTensor cost a copy, a strlen and a free more). Up to the first
-    // NUL, as a C string would have been.
+    // element; strdup and FillStringTensor cost a copy, a strlen and a free more). All of them,
+    // a NUL included, as onnxruntime's Python API passes them: FillStringTensor's C strings
+    // would end at the first NUL and cut the value without a word.
     for (index, string) in strings.enumerated() {
       var string = string
       let status = string.withUTF8 { utf8 -> OpaquePointer? in
-        var length = utf8.count
-        if let start = utf8.baseAddress, let nul = memchr(start, 0, utf8.count) {
-          length = UnsafeRawPointer(nul) - UnsafeRawPointer(start)
-        }
+        let length = utf8.count
         var buffer: UnsafeMutablePointer<CChar>?
         let status = ort.GetResizedStringTensorElementBuffer!(tensor.handle, index, length, &buffer)
         if status == nil, length > 0 {

@@ -49,6 +49,21 @@ func expectMatches(_ output: [[String: Any]], expected name: String, keys: [Stri
     try expectMatches(try objects(result.stdout), expected: "rf32.ndjson", keys: ["label", "probabilities"])
   }
 
+  /// A NUL inside a JSON or CSV string reaches the model (an Identity here) and comes back whole,
+  /// as with onnxruntime's Python API; it was cut at the NUL without a word.
+  @Test func aNulInsideAStringIsPartOfIt() throws {
+    let model = fixture("models/strings.onnx")
+    let ndjson = try run(
+      ["--in", "ndjson", model], input: Array(#"{"s":"a\u0000b","x":[1,2]}"#.utf8) + [0x0A])
+    #expect(ndjson.status == 0, "\(ndjson.stderr)")
+    #expect(String(decoding: ndjson.stdout, as: UTF8.self) == #"{"s_out":"a\u0000b","y":[2.0,3.0]}"# + "\n")
+    let csv = try run(
+      ["--in", "csv", "--out", "csv", "--columns", "s,x0,x1", model],
+      input: Array("s,x0,x1\n\"a\u{0}b\",1,2\n".utf8))
+    #expect(csv.status == 0, "\(csv.stderr)")
+    #expect(String(decoding: csv.stdout, as: UTF8.self).split(separator: "\n").last == "a\u{0}b,2.0,3.0")
+  }
+
   @Test func csvInMatchesOnnxRuntime() throws {
     let columns = (0..<32).map { "f\($0)" }.joined(separator: ",")
     let result = try run(

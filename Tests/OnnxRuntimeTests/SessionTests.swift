@@ -53,13 +53,14 @@ func load(_ name: String) throws -> Session {
 
   @Test func stringTensorsRoundTrip() throws {
     let session = try load("strings.onnx")
-    let words = ["a", "", "héllo wörld", String(repeating: "z", count: 1000)]
-    let x = [Float](repeating: 0.5, count: 8)
+    // A NUL is a byte like any other in an ONNX string, as in onnxruntime's Python API.
+    let words = ["a", "", "héllo wörld", String(repeating: "z", count: 1000), "a\u{0}b", "\u{0}"]
+    let x = [Float](repeating: 0.5, count: 12)
     let outputs = try x.withUnsafeBytes { raw in
       try session.run(
         [
-          try Value.stringTensor(words, shape: [4]),
-          try Value.tensor(borrowing: raw, elementType: .float32, shape: [4, 2]),
+          try Value.stringTensor(words, shape: [6]),
+          try Value.tensor(borrowing: raw, elementType: .float32, shape: [6, 2]),
         ],
         outputIndices: [0])
     }
