@@ -64,6 +64,20 @@ func expectMatches(_ output: [[String: Any]], expected name: String, keys: [Stri
     #expect(String(decoding: csv.stdout, as: UTF8.self).split(separator: "\n").last == "a\u{0}b,2.0,3.0")
   }
 
+  /// A CSV header with no rows (DuckDB's COPY of an empty result) is an empty result: exit 0, and
+  /// CSV output's header; the columns were judged by the first data row, and the run stopped (64).
+  @Test func aCSVHeaderWithNoRowsIsAnEmptyResult() throws {
+    let model = fixture("models/logreg.onnx")
+    let ndjson = try run(["--in", "csv", model], input: Array("f0,f1,f2,f3\n".utf8))
+    #expect(ndjson.status == 0, "\(ndjson.stderr)")
+    #expect(ndjson.stdout.isEmpty && ndjson.stderr.isEmpty)
+    let csv = try run(["--in", "csv", "--out", "csv", "--keep", model], input: Array("f0,f1,f2,f3\r\n".utf8))
+    #expect(csv.status == 0, "\(csv.stderr)")
+    #expect(
+      String(decoding: csv.stdout, as: UTF8.self)
+        == "f0,f1,f2,f3,label,probabilities_0,probabilities_1,probabilities_2\n")
+  }
+
   @Test func csvInMatchesOnnxRuntime() throws {
     let columns = (0..<32).map { "f\($0)" }.joined(separator: ",")
     let result = try run(

@@ -69,6 +69,11 @@ struct CSVColumnChooser {
           placeholder: "COLUMN") + " or --columns")
     }
     let input = inputs[0]
+    guard firstRecord != nil else {
+      // A header and no data (DuckDB's COPY of an empty result): nothing to judge the columns by
+      // and nothing to score. The stream ends as one whose columns were named does: exit 0.
+      return [Array(header.indices.prefix(input.rowElements))]
+    }
     let numeric = numericColumns()
     var wanted = input.element == .string ? header.indices.filter { !numeric.contains($0) } : numeric
     if input.element != .string, wanted.count != input.rowElements {
