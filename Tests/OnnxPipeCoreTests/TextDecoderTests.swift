@@ -73,6 +73,11 @@ func decodeNDJSON(
       #"{}"#,
       "the record has no fields for the model's input 'x'; map it with --input x=FIELD"
     ),
+    // A DataFrame row as pandas writes it (to_json(orient="records", lines=True)): what works instead.
+    (
+      #"{"id": 7, "sepal length": 5.1, "f1": 3.5, "f2": 1.4}"#,
+      "the model's input 'x' takes 3 values a row from one field (an array), and the record has one value per field; write the rows as CSV or Arrow, whose columns can feed one input (--columns), or make the array first: jq -c '{x: [.id, .[\"sepal length\"], .f1]}'"
+    ),
     (#"{"x": [1, "a", 3]}"#, "input 'x': expected a number, got the string \"a\""),
     (#"{"x": [1, NaN, 3]}"#, "input 'x': NaN where a value is due"),
     (#"{"x": [1, Infinity, 3]}"#, "input 'x': expected a number, got 'Infinity'"),

@@ -223,8 +223,41 @@ struct NDJSONRecordDecoder: Sendable {
         "the record has no fields for the model's input\(names.count == 1 ? "" : "s") \(ColumnNames.quoted(names)); map \(names.count == 1 ? "it" : "them") with \(option)"
       )
     }
+    if names.count == 1, let input = inputs.first(where: { $0.name == names[0] }), input.rowElements > 1,
+      unused.count >= input.rowElements
+    {
+      // A DataFrame's rows as pandas, Polars or DuckDB write them: one value per field.
+      let fields = unused.prefix(input.rowElements).map(Self.jqPath).joined(separator: ", ")
+      return RecordError(
+        "the model's input '\(input.name)' takes \(input.rowElements) values a row from one field (an array), and the record has one value per field; write the rows as CSV or Arrow, whose columns can feed one input (--columns), or make the array first: jq -c '{\(Self.jqKey(input.name)): [\(fields)]}'"
+      )
+    }
     return RecordError(
       ColumnNames.unmapped(inputs: names, unused: unused, kind: "field", placeholder: "FIELD"))
+  }
+
+  /// `key` as a jq path: `.f0`, or `.["a b"]` when it is not an identifier.
+  private static func jqPath(_ key: String) -> String {
+    isIdentifier(key) ? "." + key : ".[" + jsonString(key) + "]"
+  }
+
+  /// `key` as a jq object key: itself when an identifier, else a JSON string.
+  private static func jqKey(_ key: String) -> String { isIdentifier(key) ? key : jsonString(key) }
+
+  private static func isIdentifier(_ key: String) -> Bool {
+    guard let first = key.utf8.first,
+      first == UInt8(ascii: "_") || (first | 0x20) >= 0x61 && (first | 0x20) <= 0x7A
+    else { return false }
+    return key.utf8.allSatisfy { byte in
+      byte == UInt8(ascii: "_") || (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A
+        || (byte >= 0x30 && byte <= 0x39)
+    }
+  }
+
+  private static func jsonString(_ text: String) -> String {
+    var out: [UInt8] = []
+    ValueText.appendJSONString(text.utf8, to: &out)
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// The keys of the object `record` holds, for a message (as far as it reads).
