@@ -7,6 +7,9 @@ import Testing
   static let iris = repositoryRoot.appendingPathComponent("examples/iris").path
   static let model = iris + "/classifier.onnx"
   static let csv = ["--in", "csv", "--columns", "sl,sw,pl,pw"]
+  /// The iris rows as an Arrow stream, and the options that score them.
+  static let arrowRows = Array(FileManager.default.contents(atPath: iris + "/rows.arrows") ?? Data())
+  static let arrow = ["--in", "arrow", "--input", "X=measurements"]
 
   /// A scratch folder with `files` written into it.
   func folder(_ files: [String: String]) throws -> String {
@@ -151,8 +154,8 @@ import Testing
   /// `cat a.arrows b.arrows | onnxpipe --in arrow`: the first stream scored and written whole,
   /// then exit 65 naming the byte after its end marker (the second stream was dropped, exit 0).
   @Test func aSecondArrowStreamOnStandardInputIsAnErrorAfterTheFirstIsWritten() throws {
-    let stream = Array(try Data(contentsOf: URL(fileURLWithPath: Self.iris + "/rows.arrows")))
-    let arguments = ["--in", "arrow", "--input", "X=measurements", "--out", "ndjson", Self.model]
+    let stream = Self.arrowRows
+    let arguments = Self.arrow + ["--out", "ndjson", Self.model]
     let one = try run(arguments, input: stream)
     #expect(one.status == 0 && one.stderr.isEmpty)
     let two = try run(arguments, input: stream + stream)
@@ -167,14 +170,13 @@ import Testing
   /// A producer that reads the whole output, end marker included, before it closes our input gets
   /// it: the check for input after the end marker waits until the output is written.
   @Test func theOutputStreamEndsBeforeTheInputIsClosed() throws {
-    let stream = Array(try Data(contentsOf: URL(fileURLWithPath: Self.iris + "/rows.arrows")))
-    let live = try LiveProcess(["--in", "arrow", "--input", "X=measurements", "--out", "arrow", Self.model])
+    let live = try LiveProcess(Self.arrow + ["--out", "arrow", Self.model])
     // Should the end marker never come, close the input after 30 s so the test ends (and fails).
     let closed = ClosedFlag()
     DispatchQueue.global().asyncAfter(deadline: .now() + 30) {
       if closed.set() { try? live.stdin.fileHandleForWriting.close() }
     }
-    live.send(stream)
+    live.send(Self.arrowRows)
     var output: [UInt8] = []
     while !output.reversed().starts(with: [0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]) {
       let chunk = live.stdout.fileHandleForReading.availableData

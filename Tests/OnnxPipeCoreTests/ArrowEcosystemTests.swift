@@ -110,12 +110,8 @@ func field(
   ArrowField(name: name, nullable: true, type: type, children: children, dictionary: dictionary)
 }
 
-/// Runs `stream` through the real source (reading `readSize` bytes at a time
-/// from a file) and processor; returns everything written, or the first error.
-func runArrow(
-  _ stream: [UInt8], engine: some InferenceEngine, output: String = "ndjson", keep: Bool = false,
-  onError: OnErrorPolicy = .fail, readSize: Int = 4096
-) -> Result<[UInt8], PipeError> {
+/// Calls `body` with the real source reading `stream` from a file, `readSize` bytes at a time.
+func withArrowSource<R>(_ stream: [UInt8], readSize: Int, _ body: (inout ArrowBatchSource) -> R) -> R {
   let path = FileManager.default.temporaryDirectory.appendingPathComponent("onnxpipe-arrow-\(UUID()).arrows")
     .path
   FileManager.default.createFile(atPath: path, contents: Data(stream))
@@ -126,6 +122,22 @@ func runArrow(
   }
   var source = ArrowBatchSource(
     input: FileDescriptor(rawValue: descriptor), maxMessageBytes: 1 << 20, readSize: readSize)
+  return body(&source)
+}
+
+/// Runs `stream` through the real source (reading `readSize` bytes at a time
+/// from a file) and processor; returns everything written, or the first error.
+func runArrow(
+  _ stream: [UInt8], engine: some InferenceEngine, output: String = "ndjson", keep: Bool = false,
+  onError: OnErrorPolicy = .fail, readSize: Int = 4096
+) -> Result<[UInt8], PipeError> {
+  withArrowSource(stream, readSize: readSize) { source in runArrow(&source, engine, output, keep, onError) }
+}
+
+private func runArrow(
+  _ source: inout ArrowBatchSource, _ engine: some InferenceEngine, _ output: String, _ keep: Bool,
+  _ onError: OnErrorPolicy
+) -> Result<[UInt8], PipeError> {
   do throws(PipeError) {
     guard let schema = try source.readSchema() else { return .success([]) }
     let (processor, preamble) = try ArrowFormat.processor(

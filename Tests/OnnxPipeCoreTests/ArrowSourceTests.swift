@@ -6,25 +6,17 @@ import Testing
 /// The batches `ArrowBatchSource` reads from `stream` (from a file, `readSize` bytes a read), and
 /// the error that ended them, if any.
 private func readBatches(_ stream: [UInt8], readSize: Int) -> (batches: Int, error: PipeError?) {
-  let path = FileManager.default.temporaryDirectory.appendingPathComponent("onnxpipe-source-\(UUID()).arrows")
-    .path
-  FileManager.default.createFile(atPath: path, contents: Data(stream))
-  let descriptor = open(path, O_RDONLY)
-  defer {
-    close(descriptor)
-    unlink(path)
+  withArrowSource(stream, readSize: readSize) { source in
+    var batches = 0
+    do throws(PipeError) {
+      guard try source.readSchema() != nil else { return (0, nil) }
+      while try source.next() != nil { batches += 1 }
+      try source.finishInput()  // as the pipeline does once the output is written
+    } catch {
+      return (batches, error)
+    }
+    return (batches, nil)
   }
-  var source = ArrowBatchSource(
-    input: FileDescriptor(rawValue: descriptor), maxMessageBytes: 1 << 20, readSize: readSize)
-  var batches = 0
-  do throws(PipeError) {
-    guard try source.readSchema() != nil else { return (0, nil) }
-    while try source.next() != nil { batches += 1 }
-    try source.finishInput()  // as the pipeline does once the output is written
-  } catch {
-    return (batches, error)
-  }
-  return (batches, nil)
 }
 
 @Suite struct ArrowSourceTests {
