@@ -14,11 +14,12 @@ public enum CommandLineTool {
     } catch {
       return report(error)
     }
-    if parsed.has("help") {
-      try? FileDescriptor.standardOutput.writeAll(Help.text(for: parsed.command))
-      return ExitStatus.success.rawValue
-    }
     do throws(PipeError) {
+      if parsed.has("help") {
+        // Written like every other output: a full disk or a closed pipe is not a success.
+        try FileDescriptor.standardOutput.writeAll(Help.text(for: parsed.command))
+        return ExitStatus.success.rawValue
+      }
       switch parsed.command {
       case .score:
         if parsed.has("version") {

@@ -46,13 +46,13 @@ final class ProgressReporter: Sendable {
     }
   }
 
-  /// `12.3 k rows  5 frames  40.1 k rows/s  1.2 MB/s in  0.3 s`
+  /// `12.3 k rows  5 batches  40.1 k rows/s  1.2 MB/s in  0.3 s` (a batch: a frame, a record batch, or records)
   func statusLine() -> String {
     let seconds = max(Double(monotonicNanoseconds() - started) / 1e9, 1e-9)
     let rows = stats.rows.load(ordering: .relaxed)
-    let frames = stats.batches.load(ordering: .relaxed)
+    let batches = stats.batches.load(ordering: .relaxed)
     let bytesIn = stats.bytesIn.load(ordering: .relaxed)
-    return "\(Format.si(Double(rows)))rows  \(frames) frames  \(Format.si(Double(rows) / seconds))rows/s  "
+    return "\(Format.si(Double(rows)))rows  \(batches) batches  \(Format.si(Double(rows) / seconds))rows/s  "
       + "\(Format.fixed(Double(bytesIn) / seconds / 1e6, 1)) MB/s in  \(Format.fixed(seconds, 1)) s"
   }
 
@@ -73,10 +73,12 @@ final class ProgressReporter: Sendable {
 
   /// ` pipeline_cpu_s=T reader_cpu_s=R writer_cpu_s=W`: CPU seconds of the whole run and of its
   /// two serial stages; T / R and T / W are the cores at which the reader or the writer would cap it.
+  /// Measured as the run ends: a line printed before (SIGUSR1) leaves them out rather than say 0.
   private var stageTimes: String {
     func seconds(_ counter: borrowing Atomic<Int>) -> String {
       Format.fixed(Double(counter.load(ordering: .relaxed)) / 1e9, 6)
     }
+    guard stats.pipelineCPUNanoseconds.load(ordering: .relaxed) > 0 else { return "" }
     return " pipeline_cpu_s=\(seconds(stats.pipelineCPUNanoseconds))"
       + " reader_cpu_s=\(seconds(stats.readerCPUNanoseconds)) writer_cpu_s=\(seconds(stats.writerCPUNanoseconds))"
   }

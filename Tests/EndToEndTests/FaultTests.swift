@@ -2,10 +2,12 @@ import Foundation
 import Testing
 
 @Suite struct FaultTests {
-  @Test func aFullDiskIsAClearIOError() throws {
+  /// Scoring, and the help text: output that cannot be written is exit 74 with the reason.
+  @Test(arguments: [[fixture("models/logreg.onnx")], ["--help"], ["inspect", "--help"]])
+  func aFullDiskIsAClearIOError(arguments: [String]) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binaryPath)
-    process.arguments = [fixture("models/logreg.onnx")]
+    process.arguments = arguments
     process.standardInput = FileHandle(forReadingAtPath: fixture("streams/logreg.in"))
     process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
     let errors = Pipe()

@@ -232,5 +232,8 @@ struct ModelFolder {
     #expect(result.objects.count == 20)
     #expect(result.stderr.hasPrefix("onnxpipe: stats: rows=10 rejected=0 batches=10 "), "\(result.stderr)")
     #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+    // The stage CPU times are measured as the run ends: not there mid-run, rather than zeros.
+    #expect(!result.stderr.contains("cpu_s="), "\(result.stderr)")
+    #expect(result.stderr.contains(" peak_rss_kb="))
   }
 }

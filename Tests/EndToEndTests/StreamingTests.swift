@@ -158,7 +158,7 @@ final class LiveProcess: @unchecked Sendable {
     let text = String(decoding: transcript, as: UTF8.self)
     #expect(status == 0)
     #expect(
-      text.contains("\r\u{1B}[K8 rows  2 frames  "), "status line missing from: \(text.debugDescription)")
+      text.contains("\r\u{1B}[K8 rows  2 batches  "), "status line missing from: \(text.debugDescription)")
     #expect(text.hasSuffix("\r\u{1B}[K"), "status line not erased at the end")
   }
 }

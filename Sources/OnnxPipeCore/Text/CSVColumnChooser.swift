@@ -86,7 +86,7 @@ struct CSVColumnChooser {
       let listed = wanted.map { names[$0] }.joined(separator: ", ")
       throw PipeError(
         .usage,
-        "input '\(input.name)' takes \(input.rowElements) values a row but the CSV has \(wanted.count) \(kind) columns (\(listed)); choose them with --columns"
+        "input '\(input.name)' takes \(input.rowElements) values a row but the CSV has \(wanted.count) \(kind) column\(wanted.count == 1 ? "" : "s") (\(listed)); choose them with --columns"
       )
     }
     return [wanted]
