@@ -95,13 +95,16 @@ enum ColumnNames {
   /// - Parameters:
   ///   - kind: `CSV column`, `column`, `field`.
   ///   - placeholder: `COLUMN` or `FIELD`, in the `--input` to suggest.
-  static func unmapped(inputs: [String], unused: [String], kind: String, placeholder: String) -> String {
+  /// - Parameter advice: what to do instead of `map it with --input NAME=PLACEHOLDER`.
+  static func unmapped(
+    inputs: [String], unused: [String], kind: String, placeholder: String, advice: String? = nil
+  ) -> String {
     let subject = inputs.count == 1 ? "input \(quoted(inputs)) finds" : "inputs \(quoted(inputs)) find"
     let left =
       unused.isEmpty ? "every \(kind) feeds an input" : "\(kind)s that feed no input: \(quoted(unused))"
     let option = "--input \(inputs.count == 1 ? inputs[0] : "NAME")=\(placeholder)"
-    return
-      "the model's \(subject) no \(kind) (\(left)); map \(inputs.count == 1 ? "it" : "them") with \(option)"
+    return "the model's \(subject) no \(kind) (\(left)); "
+      + (advice ?? "map \(inputs.count == 1 ? "it" : "them") with \(option)")
   }
 }
 

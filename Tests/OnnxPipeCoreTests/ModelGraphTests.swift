@@ -166,6 +166,23 @@ func fixturePath(_ relative: String) -> String {
     ) { try choose(["sepal length (cm)", "sepal length [cm]", "petal width (cm)"]) }
   }
 
+  /// An input of several values a row takes several columns, which only --columns can name.
+  @Test func aWideInputAmongSeveralIsToldToUseColumns() {
+    let inputs = [
+      InputRow(index: 0, name: "s", element: .string, rowShape: [1]),
+      InputRow(index: 1, name: "x", element: .float32, rowShape: [2]),
+    ]
+    let chooser = CSVColumnChooser(
+      inputs: inputs, header: ["s", "x0", "x1"].map { Array($0.utf8) }, firstRecord: Array("a,1,2".utf8),
+      mapping: InputMapping())
+    #expect(
+      throws: PipeError(
+        .usage,
+        "the model's input 'x' finds no CSV column (CSV columns that feed no input: 'x0', 'x1'); input 'x' takes 2 values a row: name the columns of every input, in model order, with --columns"
+      )
+    ) { try chooser.choose() }
+  }
+
   @Test func aSingleInputGathersColumnsWhoseFirstValueIsMissing() throws {
     let input = InputRow(index: 0, name: "input", element: .float32, rowShape: [4])
     let chooser = CSVColumnChooser(

@@ -61,12 +61,17 @@ struct CSVColumnChooser {
     }
     guard inputs.count == 1 else {
       let used = Set(matched.compactMap { $0 })
+      let unmapped = zip(inputs, matched).filter { $0.1 == nil }.map(\.0)
+      // One column feeds a one-value input only: --input cannot name the columns of a wider one.
+      let wide = unmapped.first { $0.rowElements > 1 }
       throw PipeError(
         .usage,
         ColumnNames.unmapped(
-          inputs: zip(inputs, matched).filter { $0.1 == nil }.map(\.0.name),
-          unused: names.indices.filter { !used.contains($0) }.map { names[$0] }, kind: "CSV column",
-          placeholder: "COLUMN") + " or --columns")
+          inputs: unmapped.map(\.name), unused: names.indices.filter { !used.contains($0) }.map { names[$0] },
+          kind: "CSV column", placeholder: "COLUMN",
+          advice: wide.map {
+            "input '\($0.name)' takes \($0.rowElements) values a row: name the columns of every input, in model order, with --columns"
+          }) + (wide == nil ? " or --columns" : ""))
     }
     let input = inputs[0]
     guard firstRecord != nil else {
