@@ -74,7 +74,7 @@ enum InputFormats {
     }
     var mapping = InputMapping(
       fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
-      outputNames: options.selectedOutputs, outputPrefix: options.outputPrefix,
+      outputNames: options.outputs, outputPrefix: options.outputPrefix,
       missing: options.missingPolicy(for: engine.signature))
     if syntax != .lines, let first = syntax == .csv ? firstRecord : try source.peekRecord() {
       // A free row dimension takes its size from the first record.
@@ -105,7 +105,7 @@ enum InputFormats {
     let reader = { @Sendable (engine: any InferenceEngine) throws(PipeError) -> ArrowRecordReader in
       let mapping = InputMapping(
         fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
-        outputNames: options.selectedOutputs, outputPrefix: options.outputPrefix,
+        outputNames: options.outputs, outputPrefix: options.outputPrefix,
         missing: options.missingPolicy(for: engine.signature))  // a reloaded model decides anew
       return try ArrowFormat.reader(
         schema: schema, signature: engine.signature, mapping: mapping, onError: options.onError, stats: stats)
@@ -120,7 +120,7 @@ enum InputFormats {
   static func openRaw(_ context: ScoringContext, _ input: FileDescriptor) throws(PipeError) -> OpenedInput? {
     let options = context.options
     let format = try RawFormat(
-      signature: context.engine.signature, outputNames: options.selectedOutputs,
+      signature: context.engine.signature, outputNames: options.outputs,
       pinnedDimensions: options.pinnedDimensions, mapKeys: context.adapter.mapKeys)
     let probeInputs =
       (try? context.engine.signature.inputRows(pinned: options.pinnedDimensions, format: "raw frames")) ?? []

@@ -24,10 +24,10 @@ enum OutputFormats {
     case .none:
       format = try TextFormat(
         writing: TextOutputFormat(rawValue: options.output)!, signature: context.engine.signature,
-        outputNames: options.selectedOutputs, outputPrefix: options.outputPrefix)
+        outputNames: options.outputs, outputPrefix: options.outputPrefix)
     }
     if format.needsProbe { try format.probeOutputs(engine: context.engine, inputs: input.probeInputs) }
-    try format.checkKeptNames()
+    try format.checkWrittenNames()
     return TextRecordWriter(format: format)
   }
 
@@ -46,7 +46,7 @@ enum OutputFormats {
     case .none: break
     }
     return try ArrowFormat.writer(
-      engine: context.engine, outputs: try context.engine.signature.selectOutputs(options.selectedOutputs),
+      engine: context.engine, outputs: try context.engine.signature.selectOutputs(options.outputs),
       prefix: options.outputPrefix, probeInputs: input.probeInputs, keeping: keeping,
       inputMetadata: input.metadata, modelName: context.modelName)
   }
@@ -58,7 +58,7 @@ enum OutputFormats {
     // --keep and --on-error null are refused with --out raw (ScoreOptions): raw frames hold neither.
     return RawFrameWriter(
       format: try RawFormat(
-        signature: context.engine.signature, outputNames: options.selectedOutputs,
+        signature: context.engine.signature, outputNames: options.outputs,
         pinnedDimensions: options.pinnedDimensions, mapKeys: context.adapter.mapKeys, readsInputs: false))
   }
 }

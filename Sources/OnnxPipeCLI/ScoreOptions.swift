@@ -12,6 +12,7 @@ public struct ScoreOptions: Sendable, Equatable {
   public var workers: Int
   public var intraThreads: Int
   public var queueDepth: Int
+  /// `--outputs` (nil: every output); the formats add the `--model-field` output to them.
   public var outputs: [String]?
   public var pinnedDimensions: [String: Int]
   public var maxFrameBytes: Int
@@ -52,12 +53,6 @@ public struct ScoreOptions: Sendable, Equatable {
   /// `--metrics` and `--metrics-interval` (seconds).
   public var metricsPath: String?
   public var metricsInterval: Double
-
-  /// `--outputs` with the `--model-field` output added: what the formats write (nil: every output).
-  public var selectedOutputs: [String]? {
-    guard let outputs else { return nil }
-    return modelField.map { outputs + [$0] } ?? outputs
-  }
   /// `--missing`: what a missing value becomes (the model's graph decides `auto`: `missingPolicy(for:)`).
   public var missing: MissingValuePolicy
 

@@ -97,6 +97,9 @@ public struct ModelSignature: Sendable, Equatable {
   public var outputs: [TensorSpec]
   public var producer: String
   public var graphName: String
+  /// The output `--model-field` adds (`ModelFieldEngine`), as an index into
+  /// `outputs`: written under its own name, which `--prefix` leaves alone.
+  public var modelField: Int?
 
   public init(inputs: [TensorSpec], outputs: [TensorSpec], producer: String = "", graphName: String = "") {
     self.inputs = inputs

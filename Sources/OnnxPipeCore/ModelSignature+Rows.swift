@@ -32,7 +32,10 @@ extension ModelSignature {
   }
 
   /// The outputs to write (`--outputs`), as indices into `outputs`: the
-  /// named ones in that order, or every tensor and sequence-of-maps output.
+  /// named ones in that order, or every tensor and sequence-of-maps output;
+  /// the `--model-field` output last in both cases, unless named. A name is
+  /// the model's output of that name first, the model field's only if the
+  /// model has none.
   public func selectOutputs(_ names: [String]?) throws(PipeError) -> [Int] {
     guard let names else {
       return outputs.indices.filter { index in
@@ -42,12 +45,22 @@ extension ModelSignature {
     }
     var selected: [Int] = []
     for name in names {
-      guard let index = outputs.firstIndex(where: { $0.name == name }) else {
+      guard
+        let index = outputs.indices.first(where: { outputs[$0].name == name && $0 != modelField })
+          ?? modelField.flatMap({ outputs[$0].name == name ? $0 : nil })
+      else {
         let known = outputs.map(\.name).joined(separator: ", ")
         throw PipeError(.usage, "--outputs: the model has no output '\(name)' (it has: \(known))")
       }
       selected.append(index)
     }
+    if let modelField, !selected.contains(modelField) { selected.append(modelField) }
     return selected
+  }
+
+  /// The name output `index` is written under: `prefix` (`--prefix`) then
+  /// the model's name, or the `--model-field` name as it was given.
+  public func writtenName(of index: Int, prefix: String) -> String {
+    index == modelField ? outputs[index].name : prefix + outputs[index].name
   }
 }

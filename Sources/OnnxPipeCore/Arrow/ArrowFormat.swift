@@ -62,14 +62,14 @@ public enum ArrowFormat {
           ArrowKeptColumn(
             field: field, nodes: layout.columnNodes[column]..<layout.columnNodes[column] + field.nodeCount))
       }
-      let outputs = Set(selected.map { prefix + signature.outputs[$0].name })
-      if let clash = layout.schema.fields.first(where: { outputs.contains($0.name) }) {
-        throw PipeError(
-          .usage,
-          "--keep: the input column '\(clash.name)' has the name of an output column, which would then appear twice; rename the outputs with --prefix (e.g. --prefix pred_)"
-        )
-      }
     }
+    // One column per output, under the name ArrowOutputWriter gives it.
+    try WrittenNames.check(
+      outputs: selected.map {
+        WrittenNames.Output(
+          names: [signature.writtenName(of: $0, prefix: prefix)], isModelField: $0 == signature.modelField)
+      },
+      kept: input?.layout.schema.fields.map(\.name) ?? [], keptWhat: "the input column")
     let probe =
       ArrowOutputWriter.needsProbe(signature, outputs: selected)
       ? try TextFormat.probe(engine: engine, inputs: probeInputs, outputs: selected) : nil

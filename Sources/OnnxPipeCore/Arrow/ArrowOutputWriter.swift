@@ -45,7 +45,7 @@ public struct ArrowOutputWriter: Sendable {
 
   /// - Parameters:
   ///   - outputs: the selected outputs (indices into `signature.outputs`).
-  ///   - namePrefix: put before each output's name (`--prefix`).
+  ///   - namePrefix: put before each output's name (`--prefix`), but the `--model-field` one's.
   ///   - probe: one run's outputs, to learn row shapes the signature leaves free.
   ///   - kept: the input schema's columns to copy through, if `--keep`.
   ///   - inputLayout: the input record batches' layout, if `--keep`.
@@ -73,7 +73,9 @@ public struct ArrowOutputWriter: Sendable {
           row = Array(probe[position].shape.dropFirst())
         }
         columns.append(
-          ArrowOutputColumn(index: index, name: namePrefix + spec.name, kind: .tensor(element, rowShape: row))
+          ArrowOutputColumn(
+            index: index, name: signature.writtenName(of: index, prefix: namePrefix),
+            kind: .tensor(element, rowShape: row))
         )
       case .other:
         guard spec.isSequenceOfMaps else {
@@ -82,7 +84,8 @@ public struct ArrowOutputWriter: Sendable {
         }
         columns.append(
           ArrowOutputColumn(
-            index: index, name: namePrefix + spec.name, kind: .map(stringKeys: spec.hasStringMapKeys)))
+            index: index, name: signature.writtenName(of: index, prefix: namePrefix),
+            kind: .map(stringKeys: spec.hasStringMapKeys)))
       }
     }
     self.columns = columns

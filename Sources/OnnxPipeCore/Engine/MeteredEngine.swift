@@ -33,6 +33,7 @@ public struct ModelFieldEngine: InferenceEngine {
     self.value = value
     var signature = base.signature
     signature.outputs.append(TensorSpec(name: name, kind: .tensor(.string, [.symbolic("N")])))
+    signature.modelField = signature.outputs.count - 1
     self.signature = signature
   }
 

@@ -24,31 +24,30 @@ extension TextFormat {
 
   /// The names the outputs are written under: NDJSON keys, or CSV columns (one per element or map key).
   func outputColumnNames() -> [String] {
-    guard output == .csv else { return outputs.map(\.name) }
-    return outputs.flatMap { spec -> [String] in
-      if let keys = spec.mapKeys { return keys.map { "\(spec.name)_\($0)" } }
-      if let elements = spec.rowElements, elements != 1 || spec.isMap {
-        return (0..<elements).map { "\(spec.name)_\($0)" }
-      }
-      return [spec.name]
-    }
+    outputs.flatMap(columnNames)
   }
 
-  /// Refuses `--keep` when a kept CSV column or the `line` key has an
-  /// output's name: the output record would hold the name twice. (NDJSON
-  /// records are checked one by one, as their keys are read.)
-  public func checkKeptNames() throws(PipeError) {
-    guard keep else { return }
-    let kept =
-      input == .csv ? csvHeader.map { String(decoding: $0, as: UTF8.self) } : input == .lines ? ["line"] : []
-    let written = Set(outputColumnNames())
-    if let clash = kept.first(where: written.contains) {
-      let what = input == .csv ? "the CSV column" : "the key"
-      throw PipeError(
-        .usage,
-        "--keep: \(what) '\(clash)' has the name of an output column, which would then appear twice; rename the outputs with --prefix (e.g. --prefix pred_)"
-      )
+  /// The names one output is written under: its NDJSON key, or its CSV columns.
+  private func columnNames(_ spec: TextOutput) -> [String] {
+    guard output == .csv else { return [spec.name] }
+    if let keys = spec.mapKeys { return keys.map { "\(spec.name)_\($0)" } }
+    if let elements = spec.rowElements, elements != 1 || spec.isMap {
+      return (0..<elements).map { "\(spec.name)_\($0)" }
     }
+    return [spec.name]
+  }
+
+  /// Refuses names an output record would hold twice (`WrittenNames`): the
+  /// `--model-field` name given to an output column too, or with `--keep` a
+  /// kept CSV column or the `line` key named like an output or the model
+  /// field. (NDJSON records are checked one by one, as their keys are read.)
+  public func checkWrittenNames() throws(PipeError) {
+    var kept: [String] = []
+    if keep && input == .csv { kept = csvHeader.map { String(decoding: $0, as: UTF8.self) } }
+    if keep && input == .lines { kept = ["line"] }
+    try WrittenNames.check(
+      outputs: outputs.map { WrittenNames.Output(names: columnNames($0), isModelField: $0.isModelField) },
+      kept: kept, keptWhat: input == .csv ? "the CSV column" : "the key")
   }
 
   /// One CSV output record: the kept input columns with `--keep`, then one field per output element.

@@ -16,6 +16,8 @@ struct NDJSONRecordDecoder: Sendable {
   let paths: [[[UInt8]]]
   /// Top-level keys a record must not have: the output names `--keep` adds to it.
   let reservedKeys: [[UInt8]]
+  /// The one of `reservedKeys` that is the `--model-field` name, for the message.
+  let modelFieldKey: [UInt8]?
   /// Inputs a top-level key may feed by skl2onnx's rule: those without `--input`.
   private let renamable: InputSet
   /// Inputs given a path with `--input`.
@@ -28,9 +30,13 @@ struct NDJSONRecordDecoder: Sendable {
   /// - Parameters:
   ///   - fields: input name to dotted field path, for inputs not named as their field.
   ///   - reservedKeys: output names written into the kept record (`--keep`), which would repeat its key.
-  init(inputs: [InputRow], fields: [String: String], reservedKeys: [[UInt8]] = []) {
+  ///   - modelFieldKey: the one of them that is the `--model-field` name.
+  init(
+    inputs: [InputRow], fields: [String: String], reservedKeys: [[UInt8]] = [], modelFieldKey: [UInt8]? = nil
+  ) {
     self.inputs = inputs
     self.reservedKeys = reservedKeys
+    self.modelFieldKey = modelFieldKey
     paths = inputs.map { input in
       (fields[input.name].map(FieldPath.components) ?? [input.name]).map { Array($0.utf8) }
     }
@@ -125,9 +131,10 @@ struct NDJSONRecordDecoder: Sendable {
       let key = try scanner.readString()
       if depth == 0, !reservedKeys.isEmpty, reservedKeys.contains(where: { scanner.string(key, equals: $0) })
       {
+        let name = scanner.bytes(of: key)
         throw RecordError(
-          "--keep: the record has a field '\(String(decoding: scanner.bytes(of: key), as: UTF8.self))', which an output of that name would repeat; rename the outputs with --prefix (e.g. --prefix pred_)"
-        )
+          WrittenNames.keptKeyMessage(
+            String(decoding: name, as: UTF8.self), isModelField: name == modelFieldKey))
       }
       try scanner.expect(UInt8(ascii: ":"), "':'")
       var matching: InputSet = 0

@@ -38,6 +38,8 @@ public struct TextOutput: Sendable, Equatable {
   /// For a sequence-of-maps output, the keys in order (from a probe run; needed for CSV).
   public var mapKeys: [String]?
   public let isMap: Bool
+  /// Whether this is the `--model-field` output (named as given, without `--prefix`).
+  public var isModelField = false
 }
 
 /// The layout of a text run: inputs and where they come from, outputs and
@@ -63,7 +65,8 @@ public struct TextFormat: Sendable {
   let csvHeader: [[UInt8]]
   /// The CSV header record as read (CSV input), written again with `--keep`.
   let csvHeaderRecord: [UInt8]
-  /// `--prefix`: already part of each `outputs[i].name`; kept for Arrow output's column names.
+  /// `--prefix`: already part of each `outputs[i].name` (but the `--model-field` one's); kept for
+  /// Arrow output's column names.
   public let outputPrefix: String
 
   /// Builds the layout.
@@ -106,7 +109,10 @@ public struct TextFormat: Sendable {
       decoder = .ndjson(
         NDJSONRecordDecoder(
           inputs: inputs, fields: mapping.fields,
-          reservedKeys: keep && output == .ndjson ? outputs.map { Array($0.name.utf8) } : []))
+          reservedKeys: keep && output == .ndjson ? outputs.map { Array($0.name.utf8) } : [],
+          modelFieldKey: keep && output == .ndjson
+            ? outputs.first(where: \.isModelField).map { Array($0.name.utf8) } : nil
+        ))
       csvHeader = []
       self.csvHeaderRecord = []
     case .lines:
@@ -204,7 +210,8 @@ public struct TextFormat: Sendable {
     return inputs
   }
 
-  /// The selected outputs, each named as written: `prefix` then the model's name.
+  /// The selected outputs, each named as written: `prefix` then the model's
+  /// name, or the `--model-field` name alone.
   private static func textOutputs(_ signature: ModelSignature, names: [String]?, prefix: String)
     throws(PipeError) -> [TextOutput]
   {
@@ -219,8 +226,8 @@ public struct TextFormat: Sendable {
         elements = product >= 0 ? product : nil
       }
       return TextOutput(
-        index: index, name: prefix + spec.name, rowElements: elements, mapKeys: nil,
-        isMap: spec.isSequenceOfMaps)
+        index: index, name: signature.writtenName(of: index, prefix: prefix), rowElements: elements,
+        mapKeys: nil, isMap: spec.isSequenceOfMaps, isModelField: index == signature.modelField)
     }
   }
 }
