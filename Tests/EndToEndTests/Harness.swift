@@ -115,3 +115,16 @@ func runUnderATerminal(_ command: String) throws -> (status: Int32, transcript: 
   process.waitUntilExit()
   return (process.terminationStatus, Array(transcript))
 }
+
+/// The 12-hex-digit identity `--model-field` writes: the start of the file's SHA-256, as
+/// `sha256sum` gives it.
+func identity(_ path: String) throws -> String {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+  process.arguments = [path]
+  let out = Pipe()
+  process.standardOutput = out
+  try process.run()
+  process.waitUntilExit()
+  return String(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(12))
+}

@@ -127,16 +127,4 @@ import Testing
           "--keep: the input column 'city' has the --model-field name, which would then appear twice; give --model-field another name"
         ))
   }
-
-  /// The 12-hex-digit identity `--model-field` writes: the start of the file's SHA-256.
-  func identity(_ path: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-    process.arguments = [path]
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    process.waitUntilExit()
-    return String(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(12))
-  }
 }

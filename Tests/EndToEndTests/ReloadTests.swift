@@ -32,18 +32,6 @@ struct ModelFolder {
     return Array("{\"id\":\(index),\"X\":[\(values.joined(separator: ","))]}\n".utf8)
   }
 
-  /// The 12-hex-digit identity of a file, as `sha256sum` gives it.
-  func identity(_ path: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-    process.arguments = [path]
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    process.waitUntilExit()
-    return String(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(12))
-  }
-
   /// Feeds records one by one; `midway` runs after record `at` has been answered.
   func stream(
     _ arguments: [String], count: Int, at: Int, midway: (LiveProcess) throws -> Void
