@@ -71,6 +71,8 @@ enum InputFormats {
       if record.oversized { throw PipeError(.data, "line 1: CSV header longer than --max-record-bytes") }
       header = record.bytes
       firstRecord = try source.peekRecord()
+    } else if syntax == .ndjson {
+      firstRecord = try source.peekRecord()
     }
     var mapping = InputMapping(
       fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,

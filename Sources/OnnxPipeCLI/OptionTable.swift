@@ -74,7 +74,8 @@ extension OptionSpec {
     ),
     OptionSpec(
       "columns", value: "LIST", commands: [.score],
-      "CSV and Arrow: the columns feeding the inputs, in model order (default: every numeric column)."),
+      "CSV, NDJSON and Arrow: the columns (NDJSON: fields, one value each) feeding the inputs, in model order (default: every numeric column)."
+    ),
     OptionSpec(
       "header", commands: [.score],
       "CSV: the first line is the header, even when every field of it is a number."),

@@ -134,8 +134,8 @@ public struct ScoreOptions: Sendable, Equatable {
         throw PipeError(.usage, "--\(option) applies to text formats (--in ndjson, csv or lines)")
       }
     }
-    if parsed.has("columns") && input != "csv" && input != "arrow" {
-      throw PipeError(.usage, "--columns applies to --in csv and --in arrow")
+    if parsed.has("columns") && input != "csv" && input != "arrow" && input != "ndjson" {
+      throw PipeError(.usage, "--columns applies to --in csv, ndjson and arrow")
     }
     switch parsed.value("batch-rows") {
     case nil, "auto": batchRows = nil

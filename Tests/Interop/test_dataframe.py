@@ -211,6 +211,31 @@ class DataFrameRoundTripTests(unittest.TestCase):
         np.testing.assert_allclose(back[["probabilities_0", "probabilities_1"]].to_numpy(), probabilities, rtol=0,
                                    atol=TOLERANCE)
 
+    def test_lightgbm_takes_pandas_ndjson_rows_one_value_per_field(self):
+        """`to_json(orient="records", lines=True)` writes a row as one value per field: the model's one
+        input takes them in column order, by default when the fields are exactly its width (gaps as
+        null), and with --columns when other number fields come along (an id)."""
+        rng = np.random.default_rng(5)
+        values = np.round(rng.normal(size=(150, 4)), 3).astype(np.float32)
+        values[rng.random(values.shape) < 0.2] = np.nan
+        df = pd.DataFrame(values, columns=["f0", "f1", "f2", "f3"])
+        session = ort.InferenceSession(LGBM_MODEL, providers=["CPUExecutionProvider"])
+        label, probabilities = session.run(None, {"input": values})
+        for frame_, args in [(df, []), (df[["f2", "f0", "f3", "f1"]], []),
+                             (df.assign(id=np.arange(150)), ["--columns", "f0,f1,f2,f3"])]:
+            text = frame_.to_json(orient="records", lines=True).encode()
+            if args == [] and list(frame_.columns) != ["f0", "f1", "f2", "f3"]:
+                args = ["--columns", "f0,f1,f2,f3"]  # fields in another order: the column order is named
+            out = self.score(text, "--in", "ndjson", *args, LGBM_MODEL)
+            rows = [json.loads(line) for line in out.decode().splitlines()]
+            np.testing.assert_array_equal([row["label"] for row in rows], label)
+            np.testing.assert_allclose([row["probabilities"] for row in rows], probabilities, rtol=0,
+                                       atol=TOLERANCE)
+        result = onnxpipe(df.assign(id=np.arange(150)).to_json(orient="records", lines=True).encode(),
+                          "--in", "ndjson", LGBM_MODEL)
+        self.assertEqual(result.returncode, 65)
+        self.assertIn("name the 4 fields that feed it, in order, with --columns", result.stderr.decode())
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -20,6 +20,90 @@ func decodeNDJSON(
   return .success(columns.map(\.bytes))
 }
 
+/// `line` decoded with `columns` feeding the inputs one value each (`--columns`).
+func decodeNDJSONColumns(
+  _ line: String, inputs: [InputRow] = [x3], columns: [String], reserved: [String] = []
+)
+  -> Result<[[UInt8]], RecordError>
+{
+  var decoded = inputs.map { Column($0, rowCapacity: 1) }
+  let decoder = NDJSONRecordDecoder(
+    inputs: inputs, fields: [:], reservedKeys: reserved.map { Array($0.utf8) }, columns: columns)
+  do {
+    try Array(line.utf8).withUnsafeBytes { raw in try decoder.decode(raw, into: &decoded) }
+  } catch let error as RecordError {
+    #expect(decoded.allSatisfy { $0.count == 0 }, "a rejected row left values behind")
+    return .failure(error)
+  } catch {
+    return .failure(RecordError("\(error)"))
+  }
+  return .success(decoded.map(\.bytes))
+}
+
+/// A DataFrame's rows as pandas, Polars or DuckDB write NDJSON: one value per field.
+@Suite struct NDJSONColumnsTests {
+  @Test func fieldsFeedTheRowInColumnOrderWhateverOrderTheyComeIn() {
+    let expected = Result<[[UInt8]], RecordError>.success([bytes(of: [Float(1), 2.5, -3])])
+    let columns = ["a", "b c", "d"]
+    #expect(decodeNDJSONColumns(#"{"a": 1, "b c": 2.5, "d": -3}"#, columns: columns) == expected)
+    #expect(
+      decodeNDJSONColumns(#"{"d":-3,"id":"x","a":1,"b c":2.5,"z":[1,{}]}"#, columns: columns) == expected)
+    #expect(decodeNDJSONColumns(#"{"b\u0020c": 2.5, "d": -3, "a": 1}"#, columns: columns) == expected)
+  }
+
+  @Test func twoInputsTakeTheirFieldsInModelOrder() {
+    let s = InputRow(index: 0, name: "s", element: .string, rowShape: [1])
+    let x = InputRow(index: 1, name: "x", element: .float32, rowShape: [2])
+    let result = decodeNDJSONColumns(
+      #"{"x1": 2, "name": "é", "x0": 1}"#, inputs: [s, x], columns: ["name", "x0", "x1"])
+    guard case .success(let decoded) = result else {
+      Issue.record("\(result)")
+      return
+    }
+    #expect(decoded[1] == bytes(of: [Float(1), 2]))
+  }
+
+  @Test(arguments: [
+    (#"{"a": 1, "b c": 2}"#, "missing field 'd' for input 'x' (--columns)"),
+    (#"{"a": 1, "b c": 2, "d": 3, "a": 4}"#, "field 'a' appears twice"),
+    (
+      #"{"a": 1, "b c": [2], "d": 3}"#, "input 'x': field 'b c' holds an array, not one value (--columns)"
+    ),
+    (#"{"a": 1, "b c": null, "d": 3}"#, "input 'x': null where a value is due"),
+    (#"{"a": 1, "b c": "2", "d": 3}"#, "input 'x': expected a number, got the string \"2\""),
+    (#"[1, 2, 3]"#, "invalid JSON at column 1: expected a JSON object, found '['"),
+    (#"{"a": 1, "b c": 2, "d": 3} x"#, "invalid JSON at column 28: expected end of line, found 'x'"),
+    (
+      #"{"a": 1, "b c": 2, "d": 3, "label": 0}"#,
+      "--keep: the record has a field 'label', which an output of that name would repeat; rename the outputs with --prefix (e.g. --prefix pred_)"
+    ),
+  ])
+  func badRecordsSayWhy(line: String, reason: String) {
+    #expect(
+      decodeNDJSONColumns(line, columns: ["a", "b c", "d"], reserved: ["label"])
+        == .failure(RecordError(reason)))
+  }
+
+  /// With no --columns, a one-input model that takes a whole row reads the first record's number
+  /// fields when there are exactly as many as the row's values, as CSV reads its numeric columns.
+  @Test func theFirstRecordsNumberFieldsFeedAWholeRowByDefault() throws {
+    func columns(_ record: String, _ mapping: InputMapping = InputMapping()) throws(PipeError) -> [String]? {
+      try TextFormat.ndjsonColumns(inputs: [x3], mapping: mapping, firstRecord: Array(record.utf8))
+    }
+    #expect(try columns(#"{"f0": 1, "name": "a", "f1": null, "f2": NaN}"#) == ["f0", "f1", "f2"])
+    #expect(try columns(#"{"id": 7, "f0": 1, "f1": 2, "f2": 3}"#) == nil, "four numbers for three values")
+    #expect(try columns(#"{"x": [1, 2, 3], "f0": 1, "f1": 2}"#) == nil, "the input's own field")
+    #expect(try columns(#"{"f0": 1, "f1": 2, "f2": 3}"#, InputMapping(fields: ["x": "v"])) == nil)
+    #expect(
+      try columns(#"{"f0": 1, "f1": 2, "f2": 3}"#, InputMapping(columns: ["f2", "f1", "f0"])) == [
+        "f2", "f1", "f0",
+      ])
+    #expect(throws: PipeError(.usage, "--columns names 2 fields; the model's inputs take 3 values a row")) {
+      try columns("{}", InputMapping(columns: ["f0", "f1"]))
+    }
+  }
+}
+
 @Suite struct NDJSONDecoderTests {
   @Test func readsAnObjectFieldAndIgnoresOthers() {
     let result = decodeNDJSON(
@@ -73,10 +157,11 @@ func decodeNDJSON(
       #"{}"#,
       "the record has no fields for the model's input 'x'; map it with --input x=FIELD"
     ),
-    // A DataFrame row as pandas writes it (to_json(orient="records", lines=True)): what works instead.
+    // A DataFrame row as pandas writes it (to_json(orient="records", lines=True)) with more number
+    // fields than the row takes: which ones is for --columns to say.
     (
       #"{"id": 7, "sepal length": 5.1, "f1": 3.5, "f2": 1.4}"#,
-      "the model's input 'x' takes 3 values a row from one field (an array), and the record has one value per field; write the rows as CSV or Arrow, whose columns can feed one input (--columns), or make the array first: jq -c '{x: [.id, .[\"sepal length\"], .f1]}'"
+      "the model's input 'x' takes 3 values a row and the record has one number per field: name the 3 fields that feed it, in order, with --columns (its number fields: 'id', 'sepal length', 'f1', 'f2')"
     ),
     (#"{"x": [1, "a", 3]}"#, "input 'x': expected a number, got the string \"a\""),
     (#"{"x": [1, NaN, 3]}"#, "input 'x': NaN where a value is due"),

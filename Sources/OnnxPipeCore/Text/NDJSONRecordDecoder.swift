@@ -26,17 +26,24 @@ struct NDJSONRecordDecoder: Sendable {
   /// not an output's name): a record that is exactly that key and a flat array of plain numbers
   /// is read without the general walk (`decodePlainRow`).
   var plainRowPrefix: [UInt8]?
+  /// `--columns`, or the first record's number fields for a one-input model that takes a whole
+  /// row: the top-level keys that feed the inputs, one value each, in model order (a DataFrame row
+  /// as pandas, Polars or DuckDB write it). Nil to read each input from its own field.
+  let columnKeys: [[UInt8]]?
 
   /// - Parameters:
   ///   - fields: input name to dotted field path, for inputs not named as their field.
   ///   - reservedKeys: output names written into the kept record (`--keep`), which would repeat its key.
   ///   - modelFieldKey: the one of them that is the `--model-field` name.
+  ///   - columns: keys feeding the inputs one value each, in model order (`columnKeys`).
   init(
-    inputs: [InputRow], fields: [String: String], reservedKeys: [[UInt8]] = [], modelFieldKey: [UInt8]? = nil
+    inputs: [InputRow], fields: [String: String], reservedKeys: [[UInt8]] = [], modelFieldKey: [UInt8]? = nil,
+    columns: [String]? = nil
   ) {
     self.inputs = inputs
     self.reservedKeys = reservedKeys
     self.modelFieldKey = modelFieldKey
+    columnKeys = columns?.map { Array($0.utf8) }
     paths = inputs.map { input in
       (fields[input.name].map(FieldPath.components) ?? [input.name]).map { Array($0.utf8) }
     }
@@ -44,7 +51,8 @@ struct NDJSONRecordDecoder: Sendable {
     for (index, input) in inputs.enumerated() where fields[input.name] == nil { renamable |= 1 << index }
     self.renamable = renamable
     mapped = inputs.count == 64 ? ~renamable : ~renamable & ((1 << inputs.count) - 1)
-    if inputs.count == 1, inputs[0].element == .float32, inputs[0].raggedStride == nil, paths[0].count == 1,
+    if columns == nil, inputs.count == 1, inputs[0].element == .float32, inputs[0].raggedStride == nil,
+      paths[0].count == 1,
       !paths[0][0].contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }),
       !reservedKeys.contains(paths[0][0])
     {
@@ -71,6 +79,13 @@ struct NDJSONRecordDecoder: Sendable {
   func decode(_ record: UnsafeRawBufferPointer, into columns: inout [Column]) throws(RecordError) {
     if let prefix = plainRowPrefix, decodePlainRow(record, prefix: prefix, into: &columns[0]) { return }
     for index in columns.indices { columns[index].beginRow() }
+    if let keys = columnKeys {
+      do throws(RecordError) { try decodeColumns(record, keys: keys, into: &columns) } catch {
+        for index in columns.indices { columns[index].rollbackRow() }
+        throw error
+      }
+      return
+    }
     do throws(RecordError) {
       var scanner = JSONScanner(record)
       switch scanner.peek() {
@@ -231,40 +246,18 @@ struct NDJSONRecordDecoder: Sendable {
       )
     }
     if names.count == 1, let input = inputs.first(where: { $0.name == names[0] }), input.rowElements > 1,
-      unused.count >= input.rowElements
+      let numbers = Self.numberKeys(Array(record), inputNames: [input.name]), numbers.count > 1
     {
-      // A DataFrame's rows as pandas, Polars or DuckDB write them: one value per field.
-      let fields = unused.prefix(input.rowElements).map(Self.jqPath).joined(separator: ", ")
+      // A DataFrame's rows as pandas, Polars or DuckDB write them, with other number fields than
+      // the row's values (an id column, say): which ones feed it is the user's to say.
+      let shown =
+        numbers.prefix(8).map { "'\($0)'" }.joined(separator: ", ") + (numbers.count > 8 ? ", ..." : "")
       return RecordError(
-        "the model's input '\(input.name)' takes \(input.rowElements) values a row from one field (an array), and the record has one value per field; write the rows as CSV or Arrow, whose columns can feed one input (--columns), or make the array first: jq -c '{\(Self.jqKey(input.name)): [\(fields)]}'"
+        "the model's input '\(input.name)' takes \(input.rowElements) values a row and the record has one number per field: name the \(input.rowElements) fields that feed it, in order, with --columns (its number fields: \(shown))"
       )
     }
     return RecordError(
       ColumnNames.unmapped(inputs: names, unused: unused, kind: "field", placeholder: "FIELD"))
-  }
-
-  /// `key` as a jq path: `.f0`, or `.["a b"]` when it is not an identifier.
-  private static func jqPath(_ key: String) -> String {
-    isIdentifier(key) ? "." + key : ".[" + jsonString(key) + "]"
-  }
-
-  /// `key` as a jq object key: itself when an identifier, else a JSON string.
-  private static func jqKey(_ key: String) -> String { isIdentifier(key) ? key : jsonString(key) }
-
-  private static func isIdentifier(_ key: String) -> Bool {
-    guard let first = key.utf8.first,
-      first == UInt8(ascii: "_") || (first | 0x20) >= 0x61 && (first | 0x20) <= 0x7A
-    else { return false }
-    return key.utf8.allSatisfy { byte in
-      byte == UInt8(ascii: "_") || (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A
-        || (byte >= 0x30 && byte <= 0x39)
-    }
-  }
-
-  private static func jsonString(_ text: String) -> String {
-    var out: [UInt8] = []
-    ValueText.appendJSONString(text.utf8, to: &out)
-    return String(decoding: out, as: UTF8.self)
   }
 
   /// The keys of the object `record` holds, for a message (as far as it reads).
@@ -350,7 +343,7 @@ struct NDJSONRecordDecoder: Sendable {
     }
   }
 
-  private func readElement(_ scanner: inout JSONScanner, into column: inout Column) throws(RecordError) {
+  func readElement(_ scanner: inout JSONScanner, into column: inout Column) throws(RecordError) {
     switch scanner.peek() {
     case UInt8(ascii: "\""):
       // The record was checked to be UTF-8, and escapes decode to valid UTF-8.

@@ -69,10 +69,44 @@ public struct TextFormat: Sendable {
   /// Arrow output's column names.
   public let outputPrefix: String
 
+  /// The NDJSON keys that feed the inputs one value each, in model order: `--columns`, or, for a
+  /// one-input model that takes a whole row of numbers and whose first record has no field of the
+  /// input's name, that record's number fields when there are exactly as many as the row's values
+  /// (as for CSV). Nil: every input reads its own field.
+  static func ndjsonColumns(inputs: [InputRow], mapping: InputMapping, firstRecord: [UInt8]?)
+    throws(PipeError)
+    -> [String]?
+  {
+    let needed = inputs.reduce(0) { $0 + $1.rowElements }
+    if let columns = mapping.columns {
+      guard mapping.fields.isEmpty else {
+        throw PipeError(
+          .usage,
+          "--columns and --input do not go together for NDJSON: name every input's fields with --columns")
+      }
+      if let ragged = inputs.first(where: { $0.raggedStride != nil }) {
+        throw PipeError(
+          .usage,
+          "--columns: input '\(ragged.name)' has a row length each record sets; give it as one field's array")
+      }
+      guard columns.count == needed else {
+        throw PipeError(
+          .usage, "--columns names \(columns.count) fields; the model's inputs take \(needed) values a row")
+      }
+      return columns
+    }
+    guard inputs.count == 1, mapping.fields.isEmpty, let input = inputs.first, input.rowElements > 1,
+      input.raggedStride == nil, input.element != .string, let firstRecord,
+      let keys = NDJSONRecordDecoder.numberKeys(firstRecord, inputNames: [input.name]), keys.count == needed
+    else { return nil }
+    return keys
+  }
+
   /// Builds the layout.
   /// - Parameters:
   ///   - csvHeaderRecord: the CSV header line (CSV input), nil under `CSVHeaderPolicy.absent`.
-  ///   - firstRecord: the first CSV data record, to tell numeric from text columns.
+  ///   - firstRecord: the first data record (CSV: to tell numeric from text columns; NDJSON: its
+  ///     number fields, for a one-input model that takes a whole row).
   public init(
     signature: ModelSignature, input: TextInputFormat, output: TextOutputFormat, mapping: InputMapping,
     keep: Bool, onError: OnErrorPolicy, maxRecordBytes: Int, csvHeaderRecord: [UInt8]? = nil,
@@ -111,8 +145,8 @@ public struct TextFormat: Sendable {
           inputs: inputs, fields: mapping.fields,
           reservedKeys: keep && output == .ndjson ? outputs.map { Array($0.name.utf8) } : [],
           modelFieldKey: keep && output == .ndjson
-            ? outputs.first(where: \.isModelField).map { Array($0.name.utf8) } : nil
-        ))
+            ? outputs.first(where: \.isModelField).map { Array($0.name.utf8) } : nil,
+          columns: try Self.ndjsonColumns(inputs: inputs, mapping: mapping, firstRecord: firstRecord)))
       csvHeader = []
       self.csvHeaderRecord = []
     case .lines:
