@@ -79,6 +79,17 @@ def reference(df):
     return label, np.array([[row[0], row[1]] for row in probabilities], dtype=np.float64)
 
 
+def lgbm_frame(seed, rows=150):
+    """Four float32 columns with a fifth of their values missing, and onnxruntime's LightGBM label and
+    probabilities for them."""
+    rng = np.random.default_rng(seed)
+    values = np.round(rng.normal(size=(rows, 4)), 3).astype(np.float32)
+    values[rng.random(values.shape) < 0.2] = np.nan
+    session = ort.InferenceSession(LGBM_MODEL, providers=["CPUExecutionProvider"])
+    label, probabilities = session.run(None, {"input": values})
+    return pd.DataFrame(values, columns=["f0", "f1", "f2", "f3"]), label, probabilities
+
+
 def onnxpipe(data, *args):
     result = subprocess.run([BINARY, *args], input=data, capture_output=True, timeout=120)
     return result
@@ -198,12 +209,7 @@ class DataFrameRoundTripTests(unittest.TestCase):
         self.assertEqual(len(result.stdout.decode().splitlines()), 3)
 
     def test_lightgbm_takes_pandas_gaps_without_an_option(self):
-        rng = np.random.default_rng(3)
-        values = np.round(rng.normal(size=(150, 4)), 3).astype(np.float32)
-        values[rng.random(values.shape) < 0.2] = np.nan
-        df = pd.DataFrame(values, columns=["f0", "f1", "f2", "f3"])
-        session = ort.InferenceSession(LGBM_MODEL, providers=["CPUExecutionProvider"])
-        label, probabilities = session.run(None, {"input": values})
+        df, label, probabilities = lgbm_frame(seed=3)
         out = self.score(df.to_csv(index=False).encode(), "--format", "csv", "--keep", LGBM_MODEL)
         back = pd.read_csv(io.BytesIO(out))
         pd.testing.assert_frame_equal(back[df.columns], pd.read_csv(io.StringIO(df.to_csv(index=False))))
@@ -215,12 +221,7 @@ class DataFrameRoundTripTests(unittest.TestCase):
         """`to_json(orient="records", lines=True)` writes a row as one value per field: the model's one
         input takes them in column order, by default when the fields are exactly its width (gaps as
         null), and with --columns when other number fields come along (an id)."""
-        rng = np.random.default_rng(5)
-        values = np.round(rng.normal(size=(150, 4)), 3).astype(np.float32)
-        values[rng.random(values.shape) < 0.2] = np.nan
-        df = pd.DataFrame(values, columns=["f0", "f1", "f2", "f3"])
-        session = ort.InferenceSession(LGBM_MODEL, providers=["CPUExecutionProvider"])
-        label, probabilities = session.run(None, {"input": values})
+        df, label, probabilities = lgbm_frame(seed=5)
         for frame_, args in [(df, []), (df[["f2", "f0", "f3", "f1"]], []),
                              (df.assign(id=np.arange(150)), ["--columns", "f0,f1,f2,f3"])]:
             text = frame_.to_json(orient="records", lines=True).encode()

@@ -5,30 +5,12 @@ import Testing
 let x3 = InputRow(index: 0, name: "x", element: .float32, rowShape: [3])
 
 func decodeNDJSON(
-  _ line: String, inputs: [InputRow] = [x3], fields: [String: String] = [:]
+  _ line: String, inputs: [InputRow] = [x3], fields: [String: String] = [:], columns: [String]? = nil,
+  reserved: [String] = []
 ) -> Result<[[UInt8]], RecordError> {
-  var columns = inputs.map { Column($0, rowCapacity: 1) }
-  let decoder = NDJSONRecordDecoder(inputs: inputs, fields: fields)
-  do {
-    try Array(line.utf8).withUnsafeBytes { raw in try decoder.decode(raw, into: &columns) }
-  } catch let error as RecordError {
-    #expect(columns.allSatisfy { $0.count == 0 }, "a rejected row left values behind")
-    return .failure(error)
-  } catch {
-    return .failure(RecordError("\(error)"))
-  }
-  return .success(columns.map(\.bytes))
-}
-
-/// `line` decoded with `columns` feeding the inputs one value each (`--columns`).
-func decodeNDJSONColumns(
-  _ line: String, inputs: [InputRow] = [x3], columns: [String], reserved: [String] = []
-)
-  -> Result<[[UInt8]], RecordError>
-{
   var decoded = inputs.map { Column($0, rowCapacity: 1) }
   let decoder = NDJSONRecordDecoder(
-    inputs: inputs, fields: [:], reservedKeys: reserved.map { Array($0.utf8) }, columns: columns)
+    inputs: inputs, fields: fields, reservedKeys: reserved.map { Array($0.utf8) }, columns: columns)
   do {
     try Array(line.utf8).withUnsafeBytes { raw in try decoder.decode(raw, into: &decoded) }
   } catch let error as RecordError {
@@ -38,6 +20,15 @@ func decodeNDJSONColumns(
     return .failure(RecordError("\(error)"))
   }
   return .success(decoded.map(\.bytes))
+}
+
+/// `line` decoded with `columns` feeding the inputs one value each (`--columns`).
+func decodeNDJSONColumns(
+  _ line: String, inputs: [InputRow] = [x3], columns: [String], reserved: [String] = []
+)
+  -> Result<[[UInt8]], RecordError>
+{
+  decodeNDJSON(line, inputs: inputs, columns: columns, reserved: reserved)
 }
 
 /// A DataFrame's rows as pandas, Polars or DuckDB write NDJSON: one value per field.
