@@ -16,12 +16,7 @@ extension NDJSONRecordDecoder {
         var next = 0
         while true {
           let key = try scanner.readString()
-          if !reservedKeys.isEmpty, let name = reservedKeys.first(where: { scanner.string(key, equals: $0) })
-          {
-            throw RecordError(
-              WrittenNames.keptKeyMessage(
-                String(decoding: name, as: UTF8.self), isModelField: name == modelFieldKey))
-          }
+          try refuseReservedKey(key, scanner)
           try scanner.expect(UInt8(ascii: ":"), "':'")
           let found =
             next < keys.count && scanner.string(key, equals: keys[next])
@@ -65,34 +60,43 @@ extension NDJSONRecordDecoder {
   /// The top-level keys of `record` (a JSON object) whose values are numbers, `null` or `NaN`, in
   /// order; nil when it is not an object or a key is an input's name. What a one-input model that
   /// takes a whole row reads by default (`TextFormat`).
-  static func numberKeys(_ record: [UInt8], inputNames: [String]) -> [String]? {
-    record.withUnsafeBytes { raw -> [String]? in
-      var scanner = JSONScanner(raw)
-      var keys: [String] = []
-      do throws(RecordError) {
-        try scanner.expect(UInt8(ascii: "{"), "'{'")
-        if scanner.peek() == UInt8(ascii: "}") { return [] }
-        while true {
-          let key = String(decoding: scanner.bytes(of: try scanner.readString()), as: UTF8.self)
-          if inputNames.contains(key) || inputNames.contains(ColumnNames.sanitized(key)) { return nil }
-          try scanner.expect(UInt8(ascii: ":"), "':'")
-          scanner.skipWhitespace()
-          let start = scanner.index
-          try scanner.skipValue(depth: 1)
-          var end = scanner.index
-          while end > start, JSONScanner.isWhitespace(raw[end - 1]) { end -= 1 }
-          let token = UnsafeRawBufferPointer(rebasing: raw[start..<end])
-          if NumberParser.scan(token) != nil || token.elementsEqual("null".utf8)
-            || token.elementsEqual("NaN".utf8)
-          {
-            keys.append(key)
-          }
-          guard try scanner.endOfMember(close: UInt8(ascii: "}"), "',' or '}'") else { break }
-        }
-      } catch {
-        return nil
+  static func numberKeys(_ record: UnsafeRawBufferPointer, inputNames: [String]) -> [String]? {
+    var keys: [String] = []
+    var named = false
+    let isObject = forEachTopLevelField(record) { key, value in
+      named = inputNames.contains(key) || inputNames.contains(ColumnNames.sanitized(key))
+      if NumberParser.scan(value) != nil || value.elementsEqual("null".utf8)
+        || value.elementsEqual("NaN".utf8)
+      {
+        keys.append(key)
       }
-      return keys
+      return !named
+    }
+    return isObject && !named ? keys : nil
+  }
+
+  /// Calls `body` with each top-level key of the JSON object `record` and its value's text, in
+  /// order, until it returns false; false when `record` is not a JSON object (as far as it reads).
+  static func forEachTopLevelField(
+    _ record: UnsafeRawBufferPointer, _ body: (String, UnsafeRawBufferPointer) -> Bool
+  ) -> Bool {
+    var scanner = JSONScanner(record)
+    do throws(RecordError) {
+      try scanner.expect(UInt8(ascii: "{"), "'{'")
+      if scanner.peek() == UInt8(ascii: "}") { return true }
+      while true {
+        let key = String(decoding: scanner.bytes(of: try scanner.readString()), as: UTF8.self)
+        try scanner.expect(UInt8(ascii: ":"), "':'")
+        scanner.skipWhitespace()
+        let start = scanner.index
+        try scanner.skipValue(depth: 1)
+        var end = scanner.index
+        while end > start, JSONScanner.isWhitespace(record[end - 1]) { end -= 1 }
+        guard body(key, UnsafeRawBufferPointer(rebasing: record[start..<end])) else { return true }
+        guard try scanner.endOfMember(close: UInt8(ascii: "}"), "',' or '}'") else { return true }
+      }
+    } catch {
+      return false
     }
   }
 }

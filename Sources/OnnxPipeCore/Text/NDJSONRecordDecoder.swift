@@ -79,14 +79,8 @@ struct NDJSONRecordDecoder: Sendable {
   func decode(_ record: UnsafeRawBufferPointer, into columns: inout [Column]) throws(RecordError) {
     if let prefix = plainRowPrefix, decodePlainRow(record, prefix: prefix, into: &columns[0]) { return }
     for index in columns.indices { columns[index].beginRow() }
-    if let keys = columnKeys {
-      do throws(RecordError) { try decodeColumns(record, keys: keys, into: &columns) } catch {
-        for index in columns.indices { columns[index].rollbackRow() }
-        throw error
-      }
-      return
-    }
     do throws(RecordError) {
+      if let keys = columnKeys { return try decodeColumns(record, keys: keys, into: &columns) }
       var scanner = JSONScanner(record)
       switch scanner.peek() {
       case UInt8(ascii: "{"):
@@ -144,13 +138,7 @@ struct NDJSONRecordDecoder: Sendable {
     }
     while true {
       let key = try scanner.readString()
-      if depth == 0, !reservedKeys.isEmpty, reservedKeys.contains(where: { scanner.string(key, equals: $0) })
-      {
-        let name = scanner.bytes(of: key)
-        throw RecordError(
-          WrittenNames.keptKeyMessage(
-            String(decoding: name, as: UTF8.self), isModelField: name == modelFieldKey))
-      }
+      if depth == 0 { try refuseReservedKey(key, scanner) }
       try scanner.expect(UInt8(ascii: ":"), "':'")
       var matching: InputSet = 0
       var leaf: Int?
@@ -195,6 +183,16 @@ struct NDJSONRecordDecoder: Sendable {
       }
       guard try scanner.endOfMember(close: UInt8(ascii: "}"), "',' or '}'") else { return }
     }
+  }
+
+  /// Throws when top-level `key` is a name `--keep` would write again (an output's, the model field's).
+  func refuseReservedKey(_ key: JSONString, _ scanner: JSONScanner) throws(RecordError) {
+    guard !reservedKeys.isEmpty, reservedKeys.contains(where: { scanner.string(key, equals: $0) }) else {
+      return
+    }
+    let name = scanner.bytes(of: key)
+    throw RecordError(
+      WrittenNames.keptKeyMessage(String(decoding: name, as: UTF8.self), isModelField: name == modelFieldKey))
   }
 
   /// The input among `candidates` whose name `key` becomes by skl2onnx's rule.
@@ -246,7 +244,7 @@ struct NDJSONRecordDecoder: Sendable {
       )
     }
     if names.count == 1, let input = inputs.first(where: { $0.name == names[0] }), input.rowElements > 1,
-      let numbers = Self.numberKeys(Array(record), inputNames: [input.name]), numbers.count > 1
+      let numbers = Self.numberKeys(record, inputNames: [input.name]), numbers.count > 1
     {
       // A DataFrame's rows as pandas, Polars or DuckDB write them, with other number fields than
       // the row's values (an id column, say): which ones feed it is the user's to say.
@@ -262,18 +260,11 @@ struct NDJSONRecordDecoder: Sendable {
 
   /// The keys of the object `record` holds, for a message (as far as it reads).
   static func topLevelKeys(_ record: UnsafeRawBufferPointer) -> [String] {
-    var scanner = JSONScanner(record)
     var keys: [String] = []
-    do throws(RecordError) {
-      try scanner.expect(UInt8(ascii: "{"), "'{'")
-      if scanner.peek() == UInt8(ascii: "}") { return [] }
-      while keys.count < 20 {
-        keys.append(String(decoding: scanner.bytes(of: try scanner.readString()), as: UTF8.self))
-        try scanner.expect(UInt8(ascii: ":"), "':'")
-        try scanner.skipValue(depth: 1)
-        guard try scanner.endOfMember(close: UInt8(ascii: "}"), "',' or '}'") else { break }
-      }
-    } catch {}
+    _ = forEachTopLevelField(record) { key, _ in
+      keys.append(key)
+      return keys.count < 20
+    }
     return keys
   }
 

@@ -97,7 +97,9 @@ public struct TextFormat: Sendable {
     }
     guard inputs.count == 1, mapping.fields.isEmpty, let input = inputs.first, input.rowElements > 1,
       input.raggedStride == nil, input.element != .string, let firstRecord,
-      let keys = NDJSONRecordDecoder.numberKeys(firstRecord, inputNames: [input.name]), keys.count == needed
+      let keys = firstRecord.withUnsafeBytes({ NDJSONRecordDecoder.numberKeys($0, inputNames: [input.name]) }
+      ),
+      keys.count == needed
     else { return nil }
     return keys
   }
