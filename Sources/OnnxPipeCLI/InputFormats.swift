@@ -78,7 +78,7 @@ enum InputFormats {
       fields: options.fields, columns: options.columns, pinnedDimensions: options.pinnedDimensions,
       outputNames: options.outputs, outputPrefix: options.outputPrefix,
       missing: options.missingPolicy(for: engine.signature))
-    if syntax != .lines, let first = syntax == .csv ? firstRecord : try source.peekRecord() {
+    if let first = firstRecord {  // CSV's and NDJSON's (lines have no free dimension to size)
       // A free row dimension takes its size from the first record.
       mapping.sizeDimensions(signature: engine.signature, input: syntax, firstRecord: first)
     }

@@ -2,8 +2,9 @@
 ///
 /// Used instead of the standard library's `Mutex`, which on Linux locks with futex calls that
 /// ThreadSanitizer does not see: under `make sanitize` every contended `Mutex` was reported as a
-/// Swift access race (four threads incrementing one `Locked<Int>` reproduce it), and a run of
-/// `SessionPoolEngineTests` failed the sanitizer job that way. TSan follows pthread mutexes.
+/// Swift access race (four threads incrementing one `Mutex<Int>` reproduce it), and a run of
+/// `SessionPoolEngineTests` failed the sanitizer job that way (`BufferPool` had met it before).
+/// TSan follows pthread mutexes.
 public final class Locked<Value>: @unchecked Sendable {
   // @unchecked Sendable: `value` is only reached inside `withLock`, under `lock`.
   private let lock = ConditionLock(conditions: 0)
