@@ -190,6 +190,27 @@ import Testing
     #expect(output.count > 8)
   }
 
+  /// SIGINT while onnxpipe waits, output written, for the end of an input its producer keeps open
+  /// after the end marker: exit 130 at once, not after the 2 s a stalled output is given.
+  @Test func aSignalAfterTheEndMarkerEndsTheWaitForTheInputsEnd() throws {
+    let live = try LiveProcess(Self.arrow + ["--out", "arrow", Self.model])
+    live.send(Self.arrowRows)
+    var output: [UInt8] = []
+    while !output.reversed().starts(with: [0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]) {
+      let chunk = live.stdout.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      output += chunk
+    }
+    Thread.sleep(forTimeInterval: 0.1)  // into the read after the marker
+    let sent = Date()
+    kill(live.process.processIdentifier, SIGINT)
+    let end = live.finish()
+    #expect(end.status == 130, "\(end.stderr)")
+    #expect(Date().timeIntervalSince(sent) < 1.5, "waited for the stalled-output exit")
+    #expect(end.rest.isEmpty && end.stderr.isEmpty)
+    try? live.stdin.fileHandleForWriting.close()
+  }
+
   @Test func aTerminalOnStandardInputWithNoFileGetsAHint() throws {
     // script(1) gives onnxpipe a pseudo-terminal as standard input (and output).
     let (status, transcript) = try runUnderATerminal("'\(binaryPath)' --in ndjson '\(Self.model)'")

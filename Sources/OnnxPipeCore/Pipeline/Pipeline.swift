@@ -76,8 +76,12 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
   private let sourceInterruption: Interruption?
   /// A signal the reader must end the stream with once it has handed over its records.
   private var pendingSignal: Int32?
-  /// What `source.finishInput()` found after the end of the input (guarded by `lock`).
-  private var inputAfterEnd: PipeError?
+  /// What `source.finishInput()` found after the end of the input, once it has returned (guarded
+  /// by `lock`): `.success` when nothing followed the end.
+  private var inputAfterEnd: Result<Void, PipeError>?
+  /// A signal that came while `run` waited for `finishInput` (guarded by `lock`): the output is
+  /// written, so the run ends at once rather than wait on an input its producer keeps open.
+  private var signalAfterEnd: Int32?
   private var source: Source
   private var sink: Sink
   private var deadLetterSink: (any OutputSink)?
@@ -113,6 +117,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
         interruption.trigger()
       } else {
         window.finish(.interrupted(signal: signal))
+        signalAfterEnd = signal
         wakeEveryone()
       }
     }
@@ -152,8 +157,16 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
     } else if case .failed = outcome {
       reader.detach()
     } else {
+      let (after, signal) = lock.withLock {
+        while inputAfterEnd == nil && signalAfterEnd == nil { lock.wait(Self.outputCondition) }
+        return (inputAfterEnd, signalAfterEnd)
+      }
+      guard let after else {
+        reader.detach()  // still reading on after the input's end marker
+        return .interrupted(signal: signal!)
+      }
       reader.join()
-      if let error = lock.withLock({ inputAfterEnd }) { return .failed(error) }
+      if case .failure(let error) = after { return .failed(error) }
     }
     return outcome
   }
@@ -190,8 +203,13 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
           return pendingSignal != nil
         }
         // While the writer finishes the output: what follows the input's own end, if anything.
+        var after = Result<Void, PipeError>.success(())
         if !interrupted {
-          do { try source.finishInput() } catch { lock.withLock { inputAfterEnd = error } }
+          do { try source.finishInput() } catch { after = .failure(error) }
+        }
+        lock.withLock {
+          inputAfterEnd = after
+          lock.broadcast(Self.outputCondition)
         }
         return
       }
