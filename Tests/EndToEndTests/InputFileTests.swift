@@ -176,13 +176,7 @@ import Testing
     DispatchQueue.global().asyncAfter(deadline: .now() + 30) {
       if closed.set() { try? live.stdin.fileHandleForWriting.close() }
     }
-    live.send(Self.arrowRows)
-    var output: [UInt8] = []
-    while !output.reversed().starts(with: [0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]) {
-      let chunk = live.stdout.fileHandleForReading.availableData
-      if chunk.isEmpty { break }
-      output += chunk
-    }
+    let output = sendArrowRowsAndReadToTheEndMarker(live)
     #expect(closed.set(), "the output's end marker came only once the input was closed")
     try? live.stdin.fileHandleForWriting.close()
     let end = live.finish()
@@ -194,13 +188,7 @@ import Testing
   /// after the end marker: exit 130 at once, not after the 2 s a stalled output is given.
   @Test func aSignalAfterTheEndMarkerEndsTheWaitForTheInputsEnd() throws {
     let live = try LiveProcess(Self.arrow + ["--out", "arrow", Self.model])
-    live.send(Self.arrowRows)
-    var output: [UInt8] = []
-    while !output.reversed().starts(with: [0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]) {
-      let chunk = live.stdout.fileHandleForReading.availableData
-      if chunk.isEmpty { break }
-      output += chunk
-    }
+    _ = sendArrowRowsAndReadToTheEndMarker(live)
     Thread.sleep(forTimeInterval: 0.1)  // into the read after the marker
     let sent = Date()
     kill(live.process.processIdentifier, SIGINT)
@@ -209,6 +197,19 @@ import Testing
     #expect(Date().timeIntervalSince(sent) < 1.5, "waited for the stalled-output exit")
     #expect(end.rest.isEmpty && end.stderr.isEmpty)
     try? live.stdin.fileHandleForWriting.close()
+  }
+
+  /// Sends the iris Arrow rows (input left open) and reads the output up to its end-of-stream
+  /// marker, or to the end of output.
+  func sendArrowRowsAndReadToTheEndMarker(_ live: LiveProcess) -> [UInt8] {
+    live.send(Self.arrowRows)
+    var output: [UInt8] = []
+    while !output.reversed().starts(with: [0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]) {
+      let chunk = live.stdout.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      output += chunk
+    }
+    return output
   }
 
   @Test func aTerminalOnStandardInputWithNoFileGetsAHint() throws {
