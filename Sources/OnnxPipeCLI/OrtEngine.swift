@@ -1,5 +1,6 @@
 import OnnxPipeCore
 import OnnxRuntime
+import Synchronization
 
 /// Runs a model through ONNX Runtime: the `InferenceEngine` the real program uses.
 final class OrtEngine: RepeatingEngine {
@@ -13,6 +14,14 @@ final class OrtEngine: RepeatingEngine {
       producer: session.metadata.producerName, graphName: session.metadata.graphName)
   }
 
+  /// Whether runs hand ONNX Runtime the output tensors, in memory of ours, when the model fixes
+  /// their shapes (see `run`). Cleared for good the first time a run fails with them and
+  /// succeeds without: a model whose free first output dimension is not its rows.
+  private let bindsOutputs = Atomic<Bool>(true)
+
+  /// Whether the next run binds its outputs (for tests).
+  var outputsAreBound: Bool { bindsOutputs.load(ordering: .relaxed) }
+
   func run(_ inputs: [InputTensor], outputs: [Int]) throws -> [OutputTensor] {
     let values = try inputs.map { tensor in
       switch tensor.contents {
@@ -22,6 +31,80 @@ final class OrtEngine: RepeatingEngine {
         try Value.stringTensor(strings, shape: tensor.shape)
       }
     }
+    // Outputs of a known shape are written by the model straight into the arrays the results
+    // hold: no allocation inside ONNX Runtime and no copy out of it.
+    if bindsOutputs.load(ordering: .relaxed),
+      let shapes = boundShapes(outputs, rows: inputs.first?.shape.first)
+    {
+      do { return try runBound(values, outputs: outputs, shapes: shapes) } catch {
+        let results = try runAllocating(values, outputs: outputs)
+        bindsOutputs.store(false, ordering: .relaxed)
+        return results
+      }
+    }
+    return try runAllocating(values, outputs: outputs)
+  }
+
+  /// Each output's element type and shape for a run of `rows` rows, when the model fixes them
+  /// all: numeric, every dimension fixed but perhaps the first, which then takes the rows
+  /// (unless the model names it other than the first input's first dimension). Nil otherwise.
+  private func boundShapes(_ outputs: [Int], rows: Int?) -> [(ElementType, [Int])]? {
+    var rowsName: String?
+    if case .tensor(_, let dims) = signature.inputs.first?.kind, case .symbolic(let name) = dims.first {
+      rowsName = name
+    }
+    var shapes: [(ElementType, [Int])] = []
+    for index in outputs {
+      guard case .tensor(let element, let dims) = signature.outputs[index].kind, element.byteWidth != nil,
+        !dims.isEmpty
+      else { return nil }
+      var shape: [Int] = []
+      for (axis, dim) in dims.enumerated() {
+        switch dim {
+        case .fixed(let size): shape.append(size)
+        case .symbolic(let name):
+          guard axis == 0, let rows, name.isEmpty || rowsName.map({ $0.isEmpty || $0 == name }) ?? true
+          else { return nil }
+          shape.append(rows)
+        }
+      }
+      shapes.append((element, shape))
+    }
+    return shapes
+  }
+
+  /// Runs with the outputs in arrays of ours, made uninitialized for the model to fill.
+  private func runBound(_ values: [Value], outputs: [Int], shapes: [(ElementType, [Int])]) throws
+    -> [OutputTensor]
+  {
+    var buffers: [UnsafeMutableRawBufferPointer] = []
+    var arrays: [[UInt8]] = []
+    // Each array is made around the next (its memory stays put until its initializer returns),
+    // so the innermost call runs the model with every buffer in place.
+    func makeArrays(from position: Int) throws {
+      guard position < shapes.count else {
+        let outputValues = try zip(buffers, shapes).map { buffer, shape in
+          try Value.tensor(writingInto: buffer, elementType: Self.ortType(shape.0), shape: shape.1)
+        }
+        return try session.run(values, outputIndices: outputs, into: outputValues)
+      }
+      let (element, shape) = shapes[position]
+      let count = shape.reduce(1, *) * element.byteWidth!
+      arrays.append(
+        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+          buffers.append(UnsafeMutableRawBufferPointer(buffer))
+          try makeArrays(from: position + 1)
+          initialized = count
+        })
+    }
+    try makeArrays(from: 0)
+    // Appended innermost first.
+    return zip(shapes, arrays.reversed()).map { shape, bytes in
+      OutputTensor(element: shape.0, shape: shape.1, contents: .bytes(bytes))
+    }
+  }
+
+  func runAllocating(_ values: [Value], outputs: [Int]) throws -> [OutputTensor] {
     let results = try session.run(values, outputIndices: outputs)
     return try zip(outputs, results).map { index, value in
       switch try value.kind() {

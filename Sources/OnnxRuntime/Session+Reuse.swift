@@ -47,8 +47,7 @@ public final class ReusedRun: @unchecked Sendable {
       for (_, element, shape) in outputs {
         let buffer = try allocate(element, shape)
         outputBuffers.append(buffer)
-        outputValues.append(
-          try Value.tensor(borrowing: UnsafeRawBufferPointer(buffer), elementType: element, shape: shape))
+        outputValues.append(try Value.tensor(writingInto: buffer, elementType: element, shape: shape))
       }
     } catch {
       (inputBuffers + outputBuffers).forEach { $0.deallocate() }

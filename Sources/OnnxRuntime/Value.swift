@@ -41,6 +41,14 @@ public final class Value: @unchecked Sendable {
     return Value(taking: value!)
   }
 
+  /// A tensor over `bytes` that a run writes an output into (`Session.run(_:outputIndices:into:)`).
+  /// The memory must outlive the value.
+  public static func tensor(
+    writingInto bytes: UnsafeMutableRawBufferPointer, elementType: TensorElementType, shape: [Int]
+  ) throws(ORTError) -> Value {
+    try tensor(borrowing: UnsafeRawBufferPointer(bytes), elementType: elementType, shape: shape)
+  }
+
   /// A string tensor holding copies of `strings` (row-major, `shape`'s element count).
   public static func stringTensor(_ strings: [String], shape: [Int]) throws(ORTError) -> Value {
     precondition(
