@@ -27,14 +27,18 @@ struct MemorySource: BatchSource {
   }
 }
 
-/// Doubles every byte after a random delay; fails on the poison payload.
+/// Doubles every byte after a random delay; fails on the poison payload. The output is the first
+/// byte and then the rest in blocks, as a raw frame's outputs come (`ScoredBatch.blocks`).
 struct DelayingProcessor: BatchProcessor {
   let maxDelayMicroseconds: UInt32
 
   func process(_ batch: Batch) throws(PipeError) -> ScoredBatch {
     if maxDelayMicroseconds > 0 { usleep(UInt32.random(in: 0...maxDelayMicroseconds)) }
     if batch.payload == poisonPayload { throw PipeError(.data, "\(batch.origin): rejected") }
-    return ScoredBatch(bytes: batch.payload.map { $0 &* 2 }, rows: batch.payload.count)
+    let doubled = batch.payload.map { $0 &* 2 }
+    var scored = ScoredBatch(bytes: Array(doubled.prefix(1)), rows: batch.payload.count)
+    scored.blocks = [Array(doubled.dropFirst().prefix(2)), [], Array(doubled.dropFirst(3))]
+    return scored
   }
 }
 

@@ -7,6 +7,8 @@ import Testing
 /// byte a good one whose value is fed to the model.
 private struct ScriptedReader: RecordReader {
   let onError: OnErrorPolicy
+  /// The records of each merged frame, as a raw reader gives them; nil: one unit.
+  var groups: [Int]? = nil
 
   func withRecords<R>(_ batch: Batch, _ body: (DecodedRecords) throws(PipeError) -> R) throws(PipeError) -> R
   {
@@ -28,7 +30,7 @@ private struct ScriptedReader: RecordReader {
     let rows = values.count
     return try body(
       DecodedRecords(
-        count: fates.count, fates: fates, failure: failure, rows: rows, isUnit: false,
+        count: fates.count, fates: fates, failure: failure, rows: rows, groups: groups, isUnit: groups != nil,
         location: { "records \($0.lowerBound + 1)-\($0.upperBound)" },
         deadLetter: { record, reason, out in out += Array("\(record):\(reason)\n".utf8) },
         run: { engine, outputs in
@@ -124,5 +126,24 @@ private func score(_ records: [UInt8], onError: OnErrorPolicy, fails: Bool = fal
     #expect(scored.rows == 3)
     #expect(scored.rejected == 0)
     #expect(scored.deadLetters.isEmpty)
+  }
+
+  @Test func aRawFrameHandsOverTheModelsArraysAsBlocksUnlessFramesWereMerged() throws {
+    let writer = RawFrameWriter(format: try RawFormat(signature: PassEngine().signature))
+    func scored(_ groups: [Int]?) throws -> ScoredBatch {
+      try ScoringProcessor(
+        reader: ScriptedReader(onError: .fail, groups: groups), writer: writer, engine: PassEngine(),
+        outputs: [0], onError: .fail
+      ).process(Batch(origin: BatchOrigin(unit: .frame, number: 1, byteOffset: 0), payload: [1, 2, 3]))
+    }
+    let block = [Float(1), 2, 3].withUnsafeBytes { Array($0) }
+    let one = try scored(nil)
+    #expect(one.bytes == [12, 0, 0, 0])
+    #expect(one.blocks == [block])
+    // Merged frames are cut apart per frame, into `bytes`.
+    let merged = try scored([1, 2])
+    #expect(merged.blocks.isEmpty)
+    let frames: [[UInt8]] = [[4, 0, 0, 0], Array(block[0..<4]), [8, 0, 0, 0], Array(block[4...])]
+    #expect(merged.bytes == frames.flatMap { $0 })
   }
 }

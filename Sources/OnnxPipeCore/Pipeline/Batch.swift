@@ -103,6 +103,9 @@ public struct Batch: Sendable {
 /// A scored batch: the output bytes to write and the rows they hold.
 public struct ScoredBatch: Sendable, Equatable {
   public var bytes: [UInt8]
+  /// Output that follows `bytes`, handed over as it is rather than copied into it (a raw
+  /// frame's output blocks, the arrays the model wrote); written in order after `bytes`.
+  public var blocks: [[UInt8]] = []
   public var rows: Int
   /// Records rejected (skipped or written as nulls) under --on-error skip|null.
   public var rejected: Int
@@ -128,6 +131,11 @@ public struct ScoredBatch: Sendable, Equatable {
     self.partial = partial
     self.isPartial = isPartial
   }
+}
+
+extension ScoredBatch {
+  /// `bytes` and then `blocks`, in one array (a copy).
+  public var allBytes: [UInt8] { blocks.isEmpty ? bytes : bytes + blocks.joined() }
 }
 
 /// Finds batch boundaries in the input. Runs on the reader thread only and
@@ -164,7 +172,7 @@ public protocol BatchProcessor: Sendable {
 extension BatchProcessor {
   /// Concatenates the parts' bytes.
   public func join(_ parts: [ScoredBatch]) throws(PipeError) -> ScoredBatch {
-    ScoredBatch(bytes: parts.flatMap(\.bytes), rows: parts.reduce(0) { $0 + $1.rows })
+    ScoredBatch(bytes: parts.flatMap(\.allBytes), rows: parts.reduce(0) { $0 + $1.rows })
   }
 }
 

@@ -301,6 +301,7 @@ public final class Pipeline<Source: BatchSource, Sink: OutputSink>: @unchecked S
           stats.batches.add(1, ordering: .relaxed)
           stats.rejected.add(scored.rejected, ordering: .relaxed)
           buffer.add(scored.bytes)
+          for block in scored.blocks { buffer.add(block) }
           if buffer.byteCount >= configuration.writeBufferBytes
             || buffer.parts.count >= GatheredOutput.maxParts
           {

@@ -57,6 +57,30 @@ public struct RawFrameWriter: RecordWriter {
     }
   }
 
+  /// A frame of numeric outputs for one input frame (or batch) goes out as its header in `out`
+  /// and each output's array, as the model wrote it, in `blocks`: no copy.
+  public func append(
+    _ results: [OutputTensor]?, records: OutputRecords, decoded: DecodedRecords, to out: inout [UInt8],
+    blocks: inout [[UInt8]]
+  ) throws(PipeError) {
+    guard let results, decoded.groups == nil, !format.outputHasStrings else {
+      return try append(results, records: records, decoded: decoded, to: &out)
+    }
+    var arrays: [[UInt8]] = []
+    for result in results {
+      guard case .bytes(let block) = result.contents else {
+        return try append(results, records: records, decoded: decoded, to: &out)
+      }
+      arrays.append(block)
+    }
+    let payloadBytes = arrays.reduce(0) { $0 + $1.count }
+    guard payloadBytes <= Int(UInt32.max) else {
+      return try append(results, records: records, decoded: decoded, to: &out)
+    }
+    LengthPrefixedFrameEncoder.appendHeader(count: payloadBytes, to: &out)
+    blocks += arrays
+  }
+
   public func appendJoined(_ results: [OutputTensor], rows: Int, to out: inout [UInt8]) throws(PipeError) {
     do { try format.appendFrame(outputs: format.densified(results), rows: rows, to: &out) } catch {
       throw PipeError(.software, "joining the slices of a frame: \(error)")

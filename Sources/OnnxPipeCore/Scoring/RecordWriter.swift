@@ -56,6 +56,13 @@ public protocol RecordWriter: Sendable {
     _ results: [OutputTensor]?, records: OutputRecords, decoded: DecodedRecords, to out: inout [UInt8]
   ) throws(PipeError)
 
+  /// As `append(_:records:decoded:to:)`, with output that follows `out` handed over in
+  /// `blocks` rather than copied into it (arrays written as they are, in order).
+  func append(
+    _ results: [OutputTensor]?, records: OutputRecords, decoded: DecodedRecords, to out: inout [UInt8],
+    blocks: inout [[UInt8]]
+  ) throws(PipeError)
+
   /// The output of a frame whose slices were scored apart: `results` are their outputs joined.
   func appendJoined(_ results: [OutputTensor], rows: Int, to out: inout [UInt8]) throws(PipeError)
 }
@@ -66,5 +73,12 @@ extension RecordWriter {
   public var needsRowOutputs: Bool { true }
   public func appendJoined(_ results: [OutputTensor], rows: Int, to out: inout [UInt8]) throws(PipeError) {
     throw PipeError(.software, "this output format does not join slices")
+  }
+  /// Everything in `out`: formats whose output is made record by record have no blocks to hand over.
+  public func append(
+    _ results: [OutputTensor]?, records: OutputRecords, decoded: DecodedRecords, to out: inout [UInt8],
+    blocks: inout [[UInt8]]
+  ) throws(PipeError) {
+    try append(results, records: records, decoded: decoded, to: &out)
   }
 }

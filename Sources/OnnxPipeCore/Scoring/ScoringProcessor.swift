@@ -32,7 +32,7 @@ public struct ScoringProcessor: BatchProcessor {
       for part in parts {
         do {
           let scored = try process(part)
-          joined.bytes += scored.bytes
+          joined.bytes += scored.allBytes
           joined.rows += scored.rows
         } catch {
           joined.failure = error
@@ -91,10 +91,13 @@ public struct ScoringProcessor: BatchProcessor {
       records = .listed(listed)
     }
     var bytes: [UInt8] = []
-    try writer.append(results, records: records, decoded: decoded, to: &bytes)
-    return ScoredBatch(
+    var blocks: [[UInt8]] = []
+    try writer.append(results, records: records, decoded: decoded, to: &bytes, blocks: &blocks)
+    var scored = ScoredBatch(
       bytes: bytes, rows: results == nil ? 0 : decoded.rows, rejected: rejected, deadLetters: deadLetters,
       failure: decoded.failure)
+    scored.blocks = blocks
+    return scored
   }
 
   /// The slices of one frame, in order, as that frame's output.
