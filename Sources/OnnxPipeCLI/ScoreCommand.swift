@@ -7,6 +7,9 @@ import OnnxRuntime
 
 /// `onnxpipe [OPTIONS] MODEL [FILE...]`: score stdin (or the files) to stdout.
 enum ScoreCommand {
+  /// The size stdin's and stdout's pipes are grown to (`FileDescriptor.growPipeBuffer`).
+  static let pipeBufferBytes = 1 << 20
+
   /// Runs the filter on `input` and returns how it ended; never exits by itself except
   /// through a broken pipe, which ends the process by SIGPIPE like any filter.
   static func run(_ options: ScoreOptions, input: FileDescriptor = .standardInput) throws(PipeError)
@@ -14,6 +17,11 @@ enum ScoreCommand {
   {
     let started = monotonicNanoseconds()
     MallocTuning.apply()
+    // Pipes of 1 MiB rather than the kernel's 64 KiB: the producer and the reader (the writer
+    // and the consumer) take turns 16 times less often. logreg, 20 M rows in 4096-row frames,
+    // -j 2, `cat | onnxpipe > /dev/null`: 18 k -> 7 k context switches, 0.49-0.55 -> 0.39-0.48 s.
+    input.growPipeBuffer(to: pipeBufferBytes)
+    FileDescriptor.standardOutput.growPipeBuffer(to: pipeBufferBytes)
     let stats = PipelineStats()
     let reporter = ProgressReporter(stats: stats, started: started)
     let session: Session

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Starts onnxpipe with pipes we drive by hand.
 final class LiveProcess: @unchecked Sendable {
   // @unchecked Sendable: each pipe end is used by one thread at a time in these tests.
@@ -111,6 +115,20 @@ final class LiveProcess: @unchecked Sendable {
     shell.waitUntilExit()
     #expect(shell.terminationStatus == 141)
     #expect(try String(contentsOfFile: errors, encoding: .utf8) == "")
+  }
+
+  @Test func pipesOnStdinAndStdoutAreGrownToOneMebibyte() throws {
+    let getPipeSize: Int32 = 1032  // F_GETPIPE_SZ
+    #expect(fcntl(Pipe().fileHandleForReading.fileDescriptor, getPipeSize) < 1 << 20)
+    let live = try LiveProcess([fixture("models/logreg.onnx")])
+    live.send(frame(floatBytes([1, 2, 3, 4])))
+    // A frame's output (label int64, three float32 probabilities) shows the run has started.
+    #expect(live.receive(atLeast: 4 + 20).count == 24)
+    #expect(fcntl(live.stdin.fileHandleForWriting.fileDescriptor, getPipeSize) == 1 << 20)
+    #expect(fcntl(live.stdout.fileHandleForReading.fileDescriptor, getPipeSize) == 1 << 20)
+    try live.stdin.fileHandleForWriting.close()
+    live.process.waitUntilExit()
+    #expect(live.process.terminationStatus == 0)
   }
 
   @Test func peakMemoryDoesNotGrowWithTheStream() throws {

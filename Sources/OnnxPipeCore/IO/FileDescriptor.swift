@@ -107,6 +107,28 @@ public struct FileDescriptor: Sendable, Equatable {
 
   /// Whether the descriptor is a terminal (`isatty(3)`).
   public var isTerminal: Bool { isatty(rawValue) == 1 }
+
+  /// Grows the kernel's buffer of the pipe this descriptor is an end of to `bytes`, never
+  /// shrinking it. Nothing for other files, or where the system refuses: an unprivileged
+  /// process is held to /proc/sys/fs/pipe-max-size (1 MiB by default) and to its user's share
+  /// of pipe memory. Returns the buffer's size after; nil when not a pipe.
+  @discardableResult
+  public func growPipeBuffer(to bytes: Int) -> Int? {
+    #if os(Linux)
+      // <fcntl.h>, Linux: F_SETPIPE_SZ and F_GETPIPE_SZ (F_LINUX_SPECIFIC_BASE + 7 and + 8).
+      let setSize: Int32 = 1031
+      let getSize: Int32 = 1032
+      var status = stat()
+      guard fstat(rawValue, &status) == 0, status.st_mode & S_IFMT == S_IFIFO else { return nil }
+      let current = fcntl(rawValue, getSize)
+      guard current >= 0 else { return nil }
+      if Int(current) < bytes { _ = fcntl(rawValue, setSize, Int32(clamping: bytes)) }
+      let after = fcntl(rawValue, getSize)
+      return after >= 0 ? Int(after) : nil
+    #else
+      return nil
+    #endif
+  }
 }
 
 /// Writes to a file descriptor: the pipeline's normal sink.
