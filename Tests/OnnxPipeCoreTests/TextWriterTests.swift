@@ -105,11 +105,57 @@ struct ShapesEngine: InferenceEngine {
     #expect(quoted("é ünïcode ✓") == "\"é ünïcode ✓\"")
   }
 
+  @Test func aWordNeedsAnEscapeExactlyWhenOneOfItsBytesDoes() {
+    func byteNeedsEscape(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C }
+    func word(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } }
+    // Every byte value at every place among plain bytes, and among bytes of UTF-8 (0x80-0xFF).
+    var misses: [String] = []
+    for filler: UInt8 in [UInt8(ascii: "a"), 0xC3, 0xFF, 0x20, 0x21, 0x23, 0x5B, 0x5D] {
+      for place in 0..<8 {
+        for value in 0...255 {
+          var bytes = [UInt8](repeating: filler, count: 8)
+          bytes[place] = UInt8(value)
+          if ValueText.needsEscape(word(bytes)) != byteNeedsEscape(UInt8(value)) {
+            misses.append("\(bytes)")
+          }
+        }
+      }
+    }
+    // Random words, two bytes of interest at random places.
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<20000 {
+      var bytes = (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }
+      if Bool.random(using: &generator) {
+        bytes[Int.random(in: 0..<8)] = [0x00, 0x1F, 0x22, 0x5C].randomElement()!
+      }
+      if ValueText.needsEscape(word(bytes)) != bytes.contains(where: byteNeedsEscape) {
+        misses.append("\(bytes)")
+      }
+    }
+    #expect(misses.isEmpty, "\(misses.prefix(5))")
+  }
+
+  @Test func specialBytesAreEscapedWhereverTheyFallInALongString() {
+    var misses: [String] = []
+    for length in [1, 7, 8, 9, 15, 16, 17, 40] {
+      for place in 0..<length {
+        for (special, escaped) in [("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{1}", #"\u0001"#)] {
+          let before = String(repeating: "x", count: place)
+          let after = String(repeating: "é", count: length - place)
+          let text = before + special + after
+          let expected = "\"" + before + escaped + after + "\""
+          if quoted(text) != expected { misses.append(text.debugDescription) }
+        }
+      }
+    }
+    #expect(misses.isEmpty, "\(misses.prefix(5))")
+  }
+
   @Test func randomStringsReadBackThroughJSONSerialization() throws {
     var generator = SystemRandomNumberGenerator()
     let pieces: [String] = ["a", "\"", "\\", "\n", "\u{0}", "\u{7}", "\u{1F}", " ", "é", "✓", "xyz"]
     for _ in 0..<500 {
-      let text = (0..<Int.random(in: 0...20, using: &generator)).map { _ in pieces.randomElement()! }.joined()
+      let text = (0..<Int.random(in: 0...60, using: &generator)).map { _ in pieces.randomElement()! }.joined()
       let json = Data(quoted(text).utf8)
       let back = try JSONSerialization.jsonObject(with: json, options: .fragmentsAllowed) as? String
       #expect(back == text, "\(text.debugDescription)")

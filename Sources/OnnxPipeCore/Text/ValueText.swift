@@ -74,14 +74,24 @@ enum ValueText {
     out.append(UInt8(ascii: "\""))
   }
 
-  /// The string's bytes, escaped: runs that need no escape are copied whole.
+  /// The string's bytes, escaped: runs that need no escape are copied whole, and found eight
+  /// bytes at a time (`needsEscape`).
   private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
     var start = 0
-    for index in 0..<bytes.count {
+    var index = 0
+    while index < bytes.count {
+      if index + 8 <= bytes.count,
+        !needsEscape(UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self))
+      {
+        index += 8
+        continue
+      }
       let byte = bytes[index]
+      index += 1
       guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-      out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-      start = index + 1
+      let at = index - 1
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<at]))
+      start = index
       switch byte {
       case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
       case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
@@ -96,6 +106,22 @@ enum ValueText {
       }
     }
     out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+  }
+
+  /// Whether any of the eight bytes of `word` needs an escape in a JSON string: a control
+  /// byte (under 0x20), a quote or a backslash. Each test is exact for whether some byte
+  /// matches (which one is left to the byte loop): `x - 0x0101...01 * n` borrows into the high
+  /// bit of the lowest byte under n, and `& ~x` masks off bytes whose high bit was set.
+  @inline(__always)
+  static func needsEscape(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let quotes = word ^ (ones &* 0x22)
+    let backslashes = word ^ (ones &* 0x5C)
+    let control = (word &- ones &* 0x20) & ~word
+    let quote = (quotes &- ones) & ~quotes
+    let backslash = (backslashes &- ones) & ~backslashes
+    return (control | quote | backslash) & highs != 0
   }
 
   private static func load<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, _ index: Int, _: T.Type)
