@@ -22,6 +22,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import time
 
 import numpy as np
 
@@ -62,14 +63,19 @@ def generate(path, rows, features, frame_rows=4096, seed=1):
 
 
 def timed(shell_command, out_path):
-    """Runs `shell_command` (whose measured process is wrapped by /usr/bin/time); returns seconds, peak KiB, CPU s."""
+    """Runs `shell_command` (whose measured process is wrapped by /usr/bin/time); returns seconds, peak KiB, CPU s.
+
+    The seconds are the whole command's, read here to the microsecond: /usr/bin/time counts
+    wall time in hundredths, a tenth of a 0.13 s parse-bound run, so medians of three jumped
+    by as much between runs of one build. The command's own start (bash, `cat`) adds a few
+    milliseconds to every system alike."""
     stats = os.path.join(TMP, "time.txt")
     command = shell_command.format(time=f"/usr/bin/time -f '%e %M %U %S' -o {stats}", out=out_path)
+    start = time.perf_counter()
     subprocess.run(["bash", "-o", "pipefail", "-c", command], check=True)
-    wall, rss, user, system = open(stats).read().split()[-4:]
-    # /usr/bin/time counts wall time in hundredths: a shorter run (the bytes alone of a short
-    # stream) counts as half of one.
-    return max(float(wall), 0.005), int(rss), float(user) + float(system)
+    wall = time.perf_counter() - start
+    _, rss, user, system = open(stats).read().split()[-4:]
+    return wall, int(rss), float(user) + float(system)
 
 
 def frames(path):
