@@ -125,9 +125,16 @@ public struct ScoreOptions: Sendable, Equatable {
       }
     }
     if output == "raw" && keep {
+      // The outputs `--keep` works with for this input (OutputFormats): Arrow into Arrow, text
+      // into NDJSON, and CSV or lines into CSV too.
+      let keeping =
+        switch input {
+        case "arrow": "--out arrow"
+        case "csv", "lines": "--out ndjson or csv"
+        default: "--out ndjson"
+        }
       throw PipeError(
-        .usage,
-        "--keep with --out raw: raw frames carry only the model's outputs; use --out ndjson, csv or arrow")
+        .usage, "--keep with --out raw: raw frames carry only the model's outputs; use \(keeping)")
     }
     if input == "arrow" {
       for option in ["batch-size", "max-delay", "max-record-bytes"] where parsed.has(option) {

@@ -130,7 +130,7 @@ let logregFrames: [[UInt8]] = [1, 2, 0, 3].map { rows in
     ),
     (
       ["--in", "ndjson", "--out", "raw", "--keep", "m.onnx"],
-      "onnxpipe: --keep with --out raw: raw frames carry only the model's outputs; use --out ndjson, csv or arrow"
+      "onnxpipe: --keep with --out raw: raw frames carry only the model's outputs; use --out ndjson"
     ),
     (
       ["--in", "csv", "--out", "raw", "--on-error", "null", "m.onnx"],

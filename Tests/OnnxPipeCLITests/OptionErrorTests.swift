@@ -33,6 +33,17 @@ import Testing
     }
   }
 
+  @Test(arguments: [
+    ("ndjson", "--out ndjson"), ("csv", "--out ndjson or csv"), ("lines", "--out ndjson or csv"),
+    ("arrow", "--out arrow"),
+  ])
+  func keepWithRawOutputSuggestsOnlyOutputsThatKeepThisInput(input: String, suggested: String) {
+    let message = "--keep with --out raw: raw frames carry only the model's outputs; use \(suggested)"
+    #expect(throws: PipeError(.usage, message)) {
+      try ScoreOptions(try parseArguments(["--in", input, "--out", "raw", "--keep", "m.onnx"]))
+    }
+  }
+
   @Test func editDistanceCountsASwapAsOneEdit() {
     #expect(OptionSpec.editDistance(Array("ouptuts"), Array("outputs")) == 1)
     #expect(OptionSpec.editDistance(Array("stast"), Array("stats")) == 1)
