@@ -98,7 +98,7 @@ struct ModelFolder {
     let live = try LiveProcess(
       ["--in", "ndjson", "--keep", "--deterministic", "-j", "3", "--model-field", "model", folder.model])
     // The first model scores before the file changes: its first output has come back. (The
-    // 1 MiB pipe takes the first 2000 records at once, before the model is even loaded.)
+    // 256 KiB pipe takes the first 2000 records at once, before the model is even loaded.)
     live.send(Array((0..<200).map(record).joined()))
     let firstOutput = live.stdout.fileHandleForReading.availableData
     let reader = DataBox()

@@ -45,7 +45,8 @@ import Testing
     }
     #expect(bound == allocated)
     #expect(bound.map(\.shape) == [[rows], [rows, 3]])
-    // Two inputs and an int32 output, the first dimension named (`batch`); and one output alone.
+    // Two inputs, an int32 output and a named first dimension (`batch`); the outputs asked for
+    // in the other order.
     let mixed = try Self.engine("mixed")
     let k = [Int64](0..<5).withUnsafeBytes { Array($0) }
     let both = try Self.run(
