@@ -7,11 +7,37 @@ final class OrtEngine: RepeatingEngine {
   let session: Session
   let signature: ModelSignature
 
+  /// Each output's element type and shape when the model fixes them: numeric, every dimension
+  /// fixed but perhaps the first, which then takes the rows (nil there), unless the model names
+  /// it other than the first input's first dimension. Nil for any other output.
+  private let fixedShapes: [(element: ElementType, shape: [Int?])?]
+
   init(session: Session) {
     self.session = session
     signature = ModelSignature(
       inputs: session.inputs.map(Self.spec), outputs: session.outputs.map(Self.spec),
       producer: session.metadata.producerName, graphName: session.metadata.graphName)
+    var rowsName: String?
+    if case .tensor(_, let dims) = signature.inputs.first?.kind, case .symbolic(let name) = dims.first {
+      rowsName = name
+    }
+    fixedShapes = signature.outputs.map { spec in
+      guard case .tensor(let element, let dims) = spec.kind, element.byteWidth != nil, !dims.isEmpty else {
+        return nil
+      }
+      var shape: [Int?] = []
+      for (axis, dim) in dims.enumerated() {
+        switch dim {
+        case .fixed(let size): shape.append(size)
+        case .symbolic(let name):
+          guard axis == 0, name.isEmpty || rowsName.map({ $0.isEmpty || $0 == name }) ?? true else {
+            return nil
+          }
+          shape.append(nil)
+        }
+      }
+      return (element, shape)
+    }
   }
 
   /// Whether runs hand ONNX Runtime the output tensors, in memory of ours, when the model fixes
@@ -45,30 +71,18 @@ final class OrtEngine: RepeatingEngine {
     return try runAllocating(values, outputs: outputs)
   }
 
-  /// Each output's element type and shape for a run of `rows` rows, when the model fixes them
-  /// all: numeric, every dimension fixed but perhaps the first, which then takes the rows
-  /// (unless the model names it other than the first input's first dimension). Nil otherwise.
+  /// Each output's element type and shape for a run of `rows` rows (`fixedShapes`); nil when
+  /// one of them is not fixed.
   private func boundShapes(_ outputs: [Int], rows: Int?) -> [(ElementType, [Int])]? {
-    var rowsName: String?
-    if case .tensor(_, let dims) = signature.inputs.first?.kind, case .symbolic(let name) = dims.first {
-      rowsName = name
-    }
     var shapes: [(ElementType, [Int])] = []
     for index in outputs {
-      guard case .tensor(let element, let dims) = signature.outputs[index].kind, element.byteWidth != nil,
-        !dims.isEmpty
-      else { return nil }
-      var shape: [Int] = []
-      for (axis, dim) in dims.enumerated() {
-        switch dim {
-        case .fixed(let size): shape.append(size)
-        case .symbolic(let name):
-          guard axis == 0, let rows, name.isEmpty || rowsName.map({ $0.isEmpty || $0 == name }) ?? true
-          else { return nil }
-          shape.append(rows)
-        }
+      guard let (element, shape) = fixedShapes[index] else { return nil }
+      var sized: [Int] = []
+      for size in shape {
+        guard let size = size ?? rows else { return nil }
+        sized.append(size)
       }
-      shapes.append((element, shape))
+      shapes.append((element, sized))
     }
     return shapes
   }

@@ -36,9 +36,10 @@ struct DelayingProcessor: BatchProcessor {
     if maxDelayMicroseconds > 0 { usleep(UInt32.random(in: 0...maxDelayMicroseconds)) }
     if batch.payload == poisonPayload { throw PipeError(.data, "\(batch.origin): rejected") }
     let doubled = batch.payload.map { $0 &* 2 }
-    var scored = ScoredBatch(bytes: Array(doubled.prefix(1)), rows: batch.payload.count)
-    scored.blocks = [Array(doubled.dropFirst().prefix(2)), [], Array(doubled.dropFirst(3))]
-    return scored
+    return ScoredBatch(
+      bytes: Array(doubled.prefix(1)),
+      blocks: [Array(doubled.dropFirst().prefix(2)), [], Array(doubled.dropFirst(3))],
+      rows: batch.payload.count)
   }
 }
 

@@ -105,7 +105,7 @@ public struct ScoredBatch: Sendable, Equatable {
   public var bytes: [UInt8]
   /// Output that follows `bytes`, handed over as it is rather than copied into it (a raw
   /// frame's output blocks, the arrays the model wrote); written in order after `bytes`.
-  public var blocks: [[UInt8]] = []
+  public var blocks: [[UInt8]]
   public var rows: Int
   /// Records rejected (skipped or written as nulls) under --on-error skip|null.
   public var rejected: Int
@@ -120,10 +120,11 @@ public struct ScoredBatch: Sendable, Equatable {
   public var isPartial: Bool
 
   public init(
-    bytes: [UInt8], rows: Int, rejected: Int = 0, deadLetters: [UInt8] = [], failure: PipeError? = nil,
-    partial: [OutputTensor]? = nil, isPartial: Bool = false
+    bytes: [UInt8], blocks: [[UInt8]] = [], rows: Int, rejected: Int = 0, deadLetters: [UInt8] = [],
+    failure: PipeError? = nil, partial: [OutputTensor]? = nil, isPartial: Bool = false
   ) {
     self.bytes = bytes
+    self.blocks = blocks
     self.rows = rows
     self.rejected = rejected
     self.deadLetters = deadLetters

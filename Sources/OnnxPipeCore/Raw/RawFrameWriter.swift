@@ -63,20 +63,14 @@ public struct RawFrameWriter: RecordWriter {
     _ results: [OutputTensor]?, records: OutputRecords, decoded: DecodedRecords, to out: inout [UInt8],
     blocks: inout [[UInt8]]
   ) throws(PipeError) {
-    guard let results, decoded.groups == nil, !format.outputHasStrings else {
-      return try append(results, records: records, decoded: decoded, to: &out)
+    // Anything else (merged frames, strings, ZipMap maps, a payload past 4 GiB) as `append` makes it.
+    let arrays = results?.compactMap { result -> [UInt8]? in
+      if case .bytes(let block) = result.contents { block } else { nil }
     }
-    var arrays: [[UInt8]] = []
-    for result in results {
-      guard case .bytes(let block) = result.contents else {
-        return try append(results, records: records, decoded: decoded, to: &out)
-      }
-      arrays.append(block)
-    }
-    let payloadBytes = arrays.reduce(0) { $0 + $1.count }
-    guard payloadBytes <= Int(UInt32.max) else {
-      return try append(results, records: records, decoded: decoded, to: &out)
-    }
+    let payloadBytes = arrays?.reduce(0) { $0 + $1.count } ?? 0
+    guard let results, let arrays, arrays.count == results.count, decoded.groups == nil,
+      !format.outputHasStrings, payloadBytes <= Int(UInt32.max)
+    else { return try append(results, records: records, decoded: decoded, to: &out) }
     LengthPrefixedFrameEncoder.appendHeader(count: payloadBytes, to: &out)
     blocks += arrays
   }

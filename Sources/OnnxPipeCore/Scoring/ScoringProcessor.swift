@@ -93,11 +93,9 @@ public struct ScoringProcessor: BatchProcessor {
     var bytes: [UInt8] = []
     var blocks: [[UInt8]] = []
     try writer.append(results, records: records, decoded: decoded, to: &bytes, blocks: &blocks)
-    var scored = ScoredBatch(
-      bytes: bytes, rows: results == nil ? 0 : decoded.rows, rejected: rejected, deadLetters: deadLetters,
-      failure: decoded.failure)
-    scored.blocks = blocks
-    return scored
+    return ScoredBatch(
+      bytes: bytes, blocks: blocks, rows: results == nil ? 0 : decoded.rows, rejected: rejected,
+      deadLetters: deadLetters, failure: decoded.failure)
   }
 
   /// The slices of one frame, in order, as that frame's output.

@@ -142,12 +142,12 @@ public struct TextFormat: Sendable {
       for name in mapping.fields.keys where !inputs.contains(where: { $0.name == name }) {
         throw PipeError(.usage, "--input: the model has no input '\(name)'")
       }
+      // The outputs `--keep` writes into each record beside its own keys.
+      let added = keep && output == .ndjson ? outputs : []
       decoder = .ndjson(
         NDJSONRecordDecoder(
-          inputs: inputs, fields: mapping.fields,
-          reservedKeys: keep && output == .ndjson ? outputs.map { Array($0.name.utf8) } : [],
-          modelFieldKey: keep && output == .ndjson
-            ? outputs.first(where: \.isModelField).map { Array($0.name.utf8) } : nil,
+          inputs: inputs, fields: mapping.fields, reservedKeys: added.map { Array($0.name.utf8) },
+          modelFieldKey: added.first(where: \.isModelField).map { Array($0.name.utf8) },
           columns: try Self.ndjsonColumns(inputs: inputs, mapping: mapping, firstRecord: firstRecord)))
       csvHeader = []
       self.csvHeaderRecord = []
